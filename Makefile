@@ -1,0 +1,43 @@
+# crisis-fca task runner. `make run` and `make test` are all a new user needs.
+# Everything is installed into .venv from pyproject.toml; nothing global is touched.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Raw data folder: ../shared/data when it sits beside the checkout, else data/raw
+# (fill it with `crisis-fca data fetch CASE`). Override: make run DATA_DIR=/path.
+DATA_DIR ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),$(abspath data/raw))
+CASE     ?= uae-covid
+
+# Prefect: no server, no telemetry, generous start-up on 2 cores (see README "Prefect").
+export CRISIS_FCA_DATA_DIR := $(DATA_DIR)
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
+
+.PHONY: help setup run test lint typecheck clean
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet -e . --group test --group lint
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install crisis-fca with its test tools
+
+run: $(STAMP)  ## set up, then ingest the default case and print its coverage table
+	$(BIN)/crisis-fca ingest $(CASE)
+
+test: $(STAMP)  ## set up, then run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)  ## ruff
+	$(BIN)/ruff check crisis_fca flows tests
+
+clean:  ## remove the virtualenv and generated reports
+	rm -rf $(VENV) reports/*.html reports/*.duckdb .pytest_cache
