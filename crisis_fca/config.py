@@ -21,8 +21,9 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from crisis_fca._model import FrozenModel
 from crisis_fca.errors import ConfigError
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "case_path",
     "config_hash",
     "load_case",
+    "parse_case",
     "resolve_data_dir",
 ]
 
@@ -58,8 +60,7 @@ REPORTS_DIR = PROJECT_ROOT / "reports"
 DATA_DIR_ENV = "CRISIS_FCA_DATA_DIR"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Model = FrozenModel
 
 
 class CaseMeta(_Model):
@@ -215,6 +216,10 @@ class CaseConfig(_Model):
     sources: tuple[Source, ...] = Field(min_length=1)
     text: TextConfig = TextConfig()
     signals: SignalsConfig = SignalsConfig()
+    profile: str = "rigorous"
+    """The profile this configuration was resolved for (see :func:`load_case`)."""
+    profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Named overrides, deep-merged over the base file when that profile is chosen."""
 
     @model_validator(mode="after")
     def _unique_sources(self) -> CaseConfig:
@@ -252,8 +257,14 @@ def available_cases(cases_dir: Path = CASES_DIR) -> list[str]:
     return sorted(p.stem for p in cases_dir.glob("*.toml"))
 
 
-def load_case(name_or_path: str | Path, cases_dir: Path = CASES_DIR) -> CaseConfig:
-    """Read and validate a case file.
+def load_case(
+    name_or_path: str | Path, profile: str = "rigorous", cases_dir: Path = CASES_DIR
+) -> CaseConfig:
+    """Read and validate a case file, resolved for one profile.
+
+    The base file is the ``rigorous`` profile (crisis-fca's default). Any other profile
+    named in its ``[profiles.NAME]`` table is deep-merged over the base before
+    validation, so ``study`` can restate the reference study's choices as data.
 
     Raises:
         ConfigError: the file is missing, not TOML, or breaks the schema; the message
@@ -268,15 +279,35 @@ def load_case(name_or_path: str | Path, cases_dir: Path = CASES_DIR) -> CaseConf
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         msg = f"{path}: not valid TOML ({exc}); fix the syntax at the position shown"
         raise ConfigError(msg) from None
-    return parse_case(raw, source=str(path))
+    return parse_case(raw, profile=profile, source=str(path))
 
 
-def parse_case(raw: dict[str, Any], source: str = "<config>") -> CaseConfig:
-    """Validate an already-parsed case mapping (see :func:`load_case`)."""
+def parse_case(
+    raw: dict[str, Any], profile: str = "rigorous", source: str = "<config>"
+) -> CaseConfig:
+    """Validate an already-parsed case mapping for ``profile`` (see :func:`load_case`)."""
+    overrides = raw.get("profiles", {})
+    if profile != "rigorous":
+        if not isinstance(overrides, dict) or profile not in overrides:
+            known = ["rigorous", *sorted(overrides)] if isinstance(overrides, dict) else ["rigorous"]
+            msg = f"{source}: unknown profile {profile!r}; this case defines {known}"
+            raise ConfigError(msg)
+        raw = _deep_merge(raw, overrides[profile])
+    raw = {**raw, "profile": profile}
     try:
         return CaseConfig.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, raw, source)) from None
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _explain(exc: ValidationError, raw: dict[str, Any], source: str) -> str:

@@ -1,0 +1,182 @@
+"""The ``crisis-fca`` command line.
+
+Every command takes the case by name (``uae-covid``) or as a path to a TOML file. Errors a
+user can cause are printed as one paragraph naming the culprit, with exit status 1 and no
+traceback (``--debug`` shows it); usage errors exit with 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from crisis_fca.config import available_cases, load_case, resolve_data_dir
+from crisis_fca.errors import CrisisFCAError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="crisis-fca",
+    help="Interpretable crisis analytics: mobility x social states, FCA lattices, lead-time rules.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+data_app = typer.Typer(help="Raw data: download and verify a case's public sources.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+CaseArg = Annotated[str, typer.Argument(help="Case name (see `crisis-fca cases`) or path to a case TOML.")]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Raw data folder (default: $CRISIS_FCA_DATA_DIR, else data/raw).",
+        file_okay=False,
+    ),
+]
+ProfileOpt = Annotated[
+    str, typer.Option("--profile", help="rigorous (default) or study (the reference study's choices).")
+]
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """crisis-fca command line."""
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[object]:
+    with err.status(label) as status:
+        yield status
+
+
+@app.command()
+def cases() -> None:
+    """List the shipped cases."""
+    table = Table("case", "title", "window", "sources")
+    for name in available_cases():
+        case = load_case(name)
+        table.add_row(
+            name,
+            case.case.title,
+            f"{case.window.start}..{case.window.end} ({case.window.days} days)",
+            ", ".join(f"{s.name} ({s.kind})" for s in case.sources),
+        )
+    out.print(table)
+
+
+@app.command()
+def ingest(case: CaseArg, data_dir: DataDirOpt = None, profile: ProfileOpt = "rigorous") -> None:
+    """Read and align a case's sources, then print the coverage table."""
+    from crisis_fca.pipeline import ingest_case
+
+    config = load_case(case, profile=profile)
+    folder = resolve_data_dir(data_dir)
+    with _progress(f"ingesting {config.name}") as status:
+        result = ingest_case(config, folder, progress=lambda msg: status.update(msg))  # type: ignore[attr-defined]
+    _print_coverage(result)
+
+
+def _print_coverage(result: object) -> None:
+    from crisis_fca.pipeline import IngestResult
+
+    assert isinstance(result, IngestResult)
+    case, aligned = result.case, result.aligned
+    out.print(
+        f"[bold]{case.name}[/] ({case.profile} profile): {case.window.start}..{case.window.end}, "
+        f"{case.window.days} days; data folder {result.data_dir}"
+    )
+    table = Table("signal", "source", "observed", "filled", "low-coverage", "missing", "first", "last")
+    for row in aligned.coverage.itertuples(index=False):
+        table.add_row(
+            row.signal,
+            row.source,
+            str(row.observed),
+            str(row.filled),
+            str(row.low_coverage),
+            str(row.missing),
+            str(row.first or "-"),
+            str(row.last or "-"),
+        )
+    out.print(table)
+    for note in result.notes:
+        out.print(f"note: {escape(note)}")
+
+
+@data_app.command("fetch")
+def data_fetch(
+    case: CaseArg,
+    data_dir: DataDirOpt = None,
+    mirror: Annotated[
+        str | None,
+        typer.Option("--mirror", help="Base URL serving the data folder's layout (overrides each source's url)."),
+    ] = None,
+) -> None:
+    """Download a case's public sources into the data folder and verify their checksums."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    from crisis_fca.fetch import fetch_case
+
+    config = load_case(case)
+    folder = resolve_data_dir(data_dir)
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=err) as bar:
+        tasks: dict[str, object] = {}
+
+        def update(name: str, done: int, total: int | None) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=total)
+            bar.update(tasks[name], completed=done, total=total)  # type: ignore[arg-type]
+
+        results = fetch_case(config, folder, base_url=mirror, progress=update)
+    for result in results:
+        out.print(f"{result.status:>10}  {result.source}  {result.path}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run the CLI and turn errors into messages and exit codes."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=args, prog_name="crisis-fca", standalone_mode=False)
+    except CrisisFCAError as exc:
+        if debug:
+            raise
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        return 1
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err.print("aborted")
+        return 130
+    except Exception as exc:
+        if debug:
+            raise
+        err.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
+            "This is a bug in crisis-fca, not in your input; rerun with --debug for the traceback "
+            "and report it."
+        )
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

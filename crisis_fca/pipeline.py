@@ -1,0 +1,74 @@
+"""The library's stages composed in order, without any orchestrator.
+
+The CLI calls these functions directly; the Prefect flows in ``flows/`` wrap the same
+stage functions as tasks. Nothing here reads or writes files itself: reading happens in
+:mod:`crisis_fca.ingest`, writing in the store and render stages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from crisis_fca.align import AlignedSignals, align_signals
+from crisis_fca.config import CaseConfig
+from crisis_fca.ingest import SourceData, read_source
+
+__all__ = ["IngestResult", "ingest_case", "source_signals"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What the ingest + align stages produced for one case."""
+
+    case: CaseConfig
+    data_dir: Path
+    sources: tuple[SourceData, ...]
+    aligned: AlignedSignals
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Every adapter's remarks (partial days, revisions), prefixed by source."""
+        return tuple(f"{s.name}: {note}" for s in self.sources for note in s.notes)
+
+
+def source_signals(source: SourceData, case: CaseConfig) -> pd.DataFrame:
+    """One source's tidy signals, text-derived ones included, tagged with its name."""
+    frames = [source.signals]
+    if source.posts is not None:
+        from crisis_fca.text import text_signals
+
+        domain = next(s.domain for s in case.sources if s.name == source.name)
+        frames.append(text_signals(source.posts, case.text, domain=domain))
+    tidy = pd.concat(frames, ignore_index=True)
+    return tidy.assign(source=source.name)
+
+
+def ingest_case(
+    case: CaseConfig, data_dir: Path, progress: Progress | None = None
+) -> IngestResult:
+    """Read every source of ``case`` from ``data_dir`` and align them on its calendar."""
+    report = progress or (lambda _msg: None)
+    read: list[SourceData] = []
+    tidy: list[pd.DataFrame] = []
+    for source in case.sources:
+        report(f"reading {source.name} ({source.kind})")
+        data = read_source(source, data_dir)
+        read.append(data)
+        if data.posts is not None:
+            report(f"scoring {len(data.posts):,} posts from {source.name}")
+        tidy.append(source_signals(data, case))
+    report("aligning on the daily calendar")
+    posts = [d.posts for d in read if d.posts is not None]
+    aligned = align_signals(
+        pd.concat(tidy, ignore_index=True),
+        case.window,
+        case.signals,
+        posts=pd.concat(posts, ignore_index=True) if posts else None,
+    )
+    return IngestResult(case=case, data_dir=data_dir, sources=tuple(read), aligned=aligned)
