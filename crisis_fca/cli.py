@@ -143,7 +143,9 @@ def data_fetch(
 
         results = fetch_case(config, folder, base_url=mirror, progress=update)
     for result in results:
-        out.print(f"{result.status:>10}  {result.source}  {result.path}")
+        out.print(f"{result.status:>10}  {escape(result.source)}  {result.path}")
+        if result.note:
+            out.print(f"            {escape(result.note)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
