@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -34,8 +33,9 @@ app = typer.Typer(
 data_app = typer.Typer(help="Raw data: download and verify a case's public sources.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Piped output (files, CI logs, tests) gets a wide fixed width so tables are never truncated.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
 
 CaseArg = Annotated[str, typer.Argument(help="Case name (see `crisis-fca cases`) or path to a case TOML.")]
 DataDirOpt = Annotated[
@@ -152,22 +152,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the CLI and turn errors into messages and exit codes."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
-    command = typer.main.get_command(app)
     try:
-        command.main(args=args, prog_name="crisis-fca", standalone_mode=False)
+        app(args=args, prog_name="crisis-fca", standalone_mode=False)
     except CrisisFCAError as exc:
         if debug:
             raise
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
         return 1
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("aborted")
         return 130
+    except typer.TyperException as exc:  # usage errors: the vendored click's ClickException family
+        exc.show()  # type: ignore[attr-defined]
+        return int(getattr(exc, "exit_code", 2))
     except Exception as exc:
         if debug:
             raise

@@ -359,10 +359,12 @@ def test_path_outside_data_folder_is_refused(tmp_path: Path) -> None:
 
 
 def test_source_url_prefers_mirror() -> None:
-    google, _, jhu, _ = load_case("uae-covid").sources
-    assert google.url is not None
-    assert source_url(google) == google.url
+    google, reddit, jhu, _ = load_case("uae-covid").sources
+    assert reddit.url is not None
+    assert source_url(reddit) == reddit.url
+    assert source_url(reddit, "http://m/") == f"http://m/{reddit.path}"
     assert source_url(google, "http://m/") == f"http://m/{google.path}"
+    assert source_url(google) is None  # no public byte-identical copy: fetched by mirror or by hand
     assert source_url(jhu) is None
 
 

@@ -23,9 +23,10 @@ score them. All I/O of the ingest stage lives in this subpackage.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -74,9 +75,10 @@ def source_file(source: Source, data_dir: Path) -> Path:
 
 def read_source(source: Source, data_dir: Path) -> SourceData:
     """Read one configured source with the adapter named by its ``kind``."""
-    from crisis_fca.ingest import calfire, daily_csv, google, jhu, pems, posts
+    # Imported here: the adapters import this module for SourceData (an import cycle otherwise).
+    from crisis_fca.ingest import calfire, daily_csv, google, jhu, pems, posts  # noqa: PLC0415
 
-    readers = {
+    readers: dict[str, Callable[[Any, Path], SourceData]] = {
         "google_mobility": google.read_google_mobility,
         "pems": pems.read_pems,
         "posts_by_day": posts.read_posts_by_day,
@@ -85,4 +87,4 @@ def read_source(source: Source, data_dir: Path) -> SourceData:
         "calfire": calfire.read_calfire,
     }
     path = source_file(source, data_dir)
-    return readers[source.kind](source, path)  # type: ignore[operator]
+    return readers[source.kind](source, path)

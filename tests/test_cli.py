@@ -1,0 +1,127 @@
+"""The command line on the real data: coverage tables, and clean errors on bad input."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crisis_fca.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _row(out: str, signal: str) -> list[str]:
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.split("│")]
+        if len(cells) > 2 and cells[1] == signal:
+            return cells[1:-1]
+    raise AssertionError(f"no row for {signal!r} in:\n{out}")
+
+
+def test_cases_lists_both_study_cases(capsys: pytest.CaptureFixture[str]) -> None:
+    """`cases` lists the two shipped cases with their day counts."""
+    code, out, _ = _run(capsys, "cases")
+    assert code == 0
+    assert "uae-covid" in out
+    assert "671 days" in out
+    assert "la-wildfire" in out
+    assert "34 days" in out
+
+
+def test_ingest_uae_prints_the_coverage_the_issue_asks_for(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    """671 days; six mobility signals fully observed; posts on 620 days, 51 missing."""
+    code, out, _ = _run(capsys, "ingest", "uae-covid", "--data-dir", str(data_dir))
+    assert code == 0, out
+    assert "671 days" in out
+    for category in ("retail", "grocery", "parks", "transit", "workplaces", "residential"):
+        signal, source, observed, filled, low, missing, *_ = _row(out, f"mobility.{category}")
+        assert (source, observed, filled, low, missing) == ("google", "671", "0", "0", "0")
+    _, source, observed, _, _, missing, first, last = _row(out, "social.posts")
+    assert (source, observed, missing) == ("reddit", "620", "51")
+    assert (first, last) == ("2020-03-01", "2021-12-29")
+    assert _row(out, "social.sentiment")[2] == "620"
+
+
+def test_ingest_la_flags_partial_day_and_missing_pems(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    """34-day calendar, PeMS missing before 01-05, the half day 02-05 low-coverage, no-post days missing."""
+    code, out, _ = _run(capsys, "ingest", "la-wildfire", "--data-dir", str(data_dir))
+    assert code == 0, out
+    assert "34 days" in out
+    _, source, observed, filled, low, missing, first, last = _row(out, "mobility.vmt")
+    # 2025-01-03 and 01-04 precede the PeMS file; 02-05 is the half day.
+    assert (source, observed, filled, low, missing) == ("pems", "31", "0", "1", "2")
+    assert (first, last) == ("2025-01-05", "2025-02-04")
+    assert "2025-02-05" in out
+    assert "partial day" in out
+    _, source, observed, _, _, missing, *_ = _row(out, "social.posts")
+    assert (source, observed, missing) == ("reddit", "30", "4")
+
+
+def test_missing_data_folder_gives_one_paragraph_and_exit_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A data folder without the files names the file and the fix; no traceback."""
+    code, out, err = _run(capsys, "ingest", "la-wildfire", "--data-dir", str(tmp_path))
+    assert code == 1
+    assert "LA_mobility.csv" in err
+    assert "does not exist" in err
+    assert "crisis-fca data fetch" in err
+    assert "Traceback" not in err + out
+
+
+def test_unknown_case_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown case lists the known ones."""
+    code, _, err = _run(capsys, "ingest", "no-such-case")
+    assert code == 1
+    assert "uae-covid" in err
+
+
+def test_usage_error_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """A missing argument is a usage error."""
+    code, _, _ = _run(capsys, "ingest")
+    assert code == 2
+
+
+def test_broken_source_file_writes_nothing_and_has_no_traceback(tmp_path: Path, data_dir: Path) -> None:
+    """The installed entry point turns a corrupt file into a message, exit 1, and writes nothing."""
+    folder = tmp_path / "data"
+    shutil.copytree(data_dir / "la-wildfire-2025", folder / "la-wildfire-2025")
+    shutil.copytree(data_dir / "calfire_palisades_fire_2025", folder / "calfire_palisades_fire_2025")
+    (folder / "la-wildfire-2025" / "LA_mobility.csv").write_text("Day,VMT (Veh-Miles)\nnot-a-date,1\n")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    exe = Path(sys.executable).parent / "crisis-fca"
+    proc = subprocess.run(
+        [str(exe), "ingest", "la-wildfire", "--data-dir", str(folder)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 1
+    assert "LA_mobility.csv" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+    debug = subprocess.run(
+        [str(exe), "--debug", "ingest", "la-wildfire", "--data-dir", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "Traceback" in debug.stderr
