@@ -25,6 +25,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from crisis_fca._model import FrozenModel
 from crisis_fca.errors import ConfigError
+from crisis_fca.rules.params import MiningConfig, ValidationConfig
+from crisis_fca.states.spec import StatesConfig
 
 __all__ = [
     "CASES_DIR",
@@ -216,6 +218,12 @@ class CaseConfig(_Model):
     sources: tuple[Source, ...] = Field(min_length=1)
     text: TextConfig = TextConfig()
     signals: SignalsConfig = SignalsConfig()
+    states: StatesConfig = StatesConfig()
+    """Behavioural states built from the aligned signals (see :mod:`crisis_fca.states`)."""
+    mining: MiningConfig = MiningConfig()
+    """Lead-time rule mining (see :mod:`crisis_fca.rules`)."""
+    validation: ValidationConfig = ValidationConfig()
+    """Out-of-sample validation of the mined rules (see :mod:`crisis_fca.rules.validation`)."""
     profile: str = "rigorous"
     """The profile this configuration was resolved for (see :func:`load_case`)."""
     profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)
