@@ -82,13 +82,7 @@ def cases() -> None:
 @app.command()
 def ingest(case: CaseArg, data_dir: DataDirOpt = None, profile: ProfileOpt = "rigorous") -> None:
     """Read and align a case's sources, then print the coverage table."""
-    from crisis_fca.pipeline import ingest_case
-
-    config = load_case(case, profile=profile)
-    folder = resolve_data_dir(data_dir)
-    with _progress(f"ingesting {config.name}") as status:
-        result = ingest_case(config, folder, progress=lambda msg: status.update(msg))  # type: ignore[attr-defined]
-    _print_coverage(result)
+    _print_coverage(_ingest(case, data_dir, profile))
 
 
 def _print_coverage(result: object) -> None:
@@ -115,6 +109,45 @@ def _print_coverage(result: object) -> None:
     out.print(table)
     for note in result.notes:
         out.print(f"note: {escape(note)}")
+
+
+def _ingest(case: str, data_dir: Path | None, profile: str) -> object:
+    from crisis_fca.pipeline import ingest_case
+
+    config = load_case(case, profile=profile)
+    folder = resolve_data_dir(data_dir)
+    with _progress(f"ingesting {config.name}") as status:
+        return ingest_case(config, folder, progress=lambda msg: status.update(msg))  # type: ignore[attr-defined]
+
+
+@app.command()
+def states(case: CaseArg, data_dir: DataDirOpt = None, profile: ProfileOpt = "rigorous") -> None:
+    """Build the case's behavioural states; print prevalence, unknown days and descriptions."""
+    from crisis_fca.pipeline import IngestResult
+    from crisis_fca.states import states_for_case
+
+    result = _ingest(case, data_dir, profile)
+    assert isinstance(result, IngestResult)
+    with _progress("building states"):
+        state_set = states_for_case(result.aligned, result.case)
+    summary = state_set.summary()
+    days = len(state_set.values)
+    out.print(
+        f"[bold]{escape(result.case.name)}[/] ({profile} profile): {len(summary)} states over {days} days"
+    )
+    table = Table("state", "true", "known", "unknown", "prevalence", "description")
+    for name, row in summary.iterrows():
+        table.add_row(
+            escape(str(name)),
+            str(int(row["true_days"])),
+            str(int(row["known_days"])),
+            str(int(row["unknown_days"])),
+            f"{row['prevalence']:.1%}" if row["known_days"] else "-",
+            escape(str(row["description"])),
+        )
+    out.print(table)
+    if state_set.pruned:
+        out.print(f"pruned (too rare or too common): {escape(', '.join(state_set.pruned))}")
 
 
 @data_app.command("fetch")

@@ -125,3 +125,35 @@ def test_broken_source_file_writes_nothing_and_has_no_traceback(tmp_path: Path, 
         check=False,
     )
     assert "Traceback" in debug.stderr
+
+
+def test_states_prints_the_study_mobility_counts(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    """`states --profile study` shows the study's Google state counts over 671 known days."""
+    code, out, _ = _run(capsys, "states", "uae-covid", "--profile", "study", "--data-dir", str(data_dir))
+    assert code == 0, out
+    assert "29 states over 671 days" in out
+    expected = {
+        "mobility.retail:drop": "141",
+        "mobility.transit:drop": "363",
+        "mobility.workplaces:drop": "107",
+        "mobility.residential:increase": "289",
+        "mobility.grocery:spike": "286",
+        "mobility.restrictions:severe": "87",
+    }
+    for state, days in expected.items():
+        _, true, known, unknown, *_ = _row(out, state)
+        assert (true, known, unknown) == (days, "671", "0")
+
+
+def test_states_rigorous_reports_no_post_days_as_unknown(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    """In the rigorous profile a day without posts leaves social states unknown (51 days)."""
+    code, out, _ = _run(capsys, "states", "uae-covid", "--data-dir", str(data_dir))
+    assert code == 0, out
+    _, true, known, unknown, *_ = _row(out, "social.fear:present")
+    assert (known, unknown) == ("620", "51")
+    _, true, known, unknown, *_ = _row(out, "calendar.weekend")
+    assert (true, known, unknown) == ("191", "671", "0")
