@@ -126,3 +126,18 @@ def test_config_is_immutable() -> None:
     case = load_case("uae-covid")
     with pytest.raises(Exception, match="frozen"):
         case.window.start = case.window.end  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("name", ["uae-covid", "la-wildfire"])
+def test_added_inflections_leave_the_study_substring_matches_unchanged(name: str) -> None:
+    """Every keyword beyond the study's list contains a study keyword, so substring results hold."""
+    study = tomllib.loads(Path(__file__).with_name("study_lexicons.toml").read_text())[name]
+    assert dict(load_case(name, profile="study").text.lexicons) == {
+        k: tuple(v) for k, v in study.items()
+    }
+    lexicons = load_case(name).text.lexicons
+    assert set(lexicons) == set(study)
+    for topic, words in lexicons.items():
+        assert set(study[topic]) <= set(words), topic
+        for word in set(words) - set(study[topic]):
+            assert any(kw in word for kw in study[topic]), (topic, word)

@@ -357,8 +357,9 @@ def uae_posts(data_dir: Path) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def uae_scores(uae_posts: pd.DataFrame) -> pd.DataFrame:
-    """VADER + word-matched lexicons for every UAE post (about 5 s, done once)."""
-    return post_scores(uae_posts, load_case("uae-covid").text)
+    """VADER + the study's lexicons matched as whole words, for every UAE post (about 5 s, once)."""
+    study = load_case("uae-covid", profile="study").text
+    return post_scores(uae_posts, study.model_copy(update={"matching": "word"}))
 
 
 def test_uae_signals_only_on_days_with_posts(uae_scores: pd.DataFrame) -> None:
@@ -392,7 +393,7 @@ def test_uae_fear_days_substring_versus_word(
     data_dir: Path, uae_posts: pd.DataFrame, uae_scores: pd.DataFrame
 ) -> None:
     """The study's substring fear flag holds on 53 days; whole words on 52 (not 'panicking')."""
-    fear = load_case("uae-covid").text.lexicons["fear"]
+    fear = load_case("uae-covid", profile="study").text.lexicons["fear"]
     with (data_dir / UAE_JSON).open(encoding="utf-8") as handle:
         by_day = json.load(handle)["posts_by_day"]
     by_hand = {
@@ -418,7 +419,7 @@ def _fear_days(scores: pd.DataFrame) -> set[str]:
 def test_la_fear_days_reproduce_the_study(data_dir: Path) -> None:
     """LA, substring: fear on 13 days as in the study's matrix; whole words: 9 of the 30."""
     posts = _load_posts(data_dir / LA_JSON)
-    case = load_case("la-wildfire").text
+    case = load_case("la-wildfire", profile="study").text
     counts = {}
     for matching in ("substring", "word"):
         cfg = case.model_copy(update={"matching": matching})
@@ -433,7 +434,7 @@ def test_la_endangering_is_neither_fear_nor_anger_as_words(data_dir: Path) -> No
     """Post 1hxhvgo says "endangering": substring finds 'danger' and 'anger', words find neither."""
     posts = _load_posts(data_dir / LA_JSON)
     post = posts[posts["post_id"] == "1hxhvgo"]
-    lexicons = load_case("la-wildfire").text.lexicons
+    lexicons = load_case("la-wildfire", profile="study").text.lexicons
     text = post_texts(post).iloc[0].lower()
     assert "endangering" in text
     assert not any(f" {kw} " in f" {text} " for kw in ("danger", "anger"))
