@@ -17,7 +17,9 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: help setup run test lint typecheck clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: help setup browser run test lint typecheck clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -30,10 +32,17 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install crisis-fca with its test tools
 
+browser:  ## install Debian's chromium for the headless-browser tests (root or sudo; skipped if present)
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "installing chromium (Debian package) for the browser tests"; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; \
+	fi
+
 run: $(STAMP)  ## set up, then ingest the default case and print its coverage table
 	$(BIN)/crisis-fca ingest $(CASE)
 
-test: $(STAMP)  ## set up, then run the whole test suite
+test: $(STAMP) browser  ## set up, then run the whole test suite
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)  ## ruff
