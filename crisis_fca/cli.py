@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from crisis_fca.config import available_cases, load_case, resolve_data_dir
+from crisis_fca.config import REPORTS_DIR, available_cases, load_case, resolve_data_dir
 from crisis_fca.errors import CrisisFCAError
 
 __all__ = ["app", "main"]
@@ -123,15 +123,9 @@ def _ingest(case: str, data_dir: Path | None, profile: str) -> object:
 @app.command()
 def states(case: CaseArg, data_dir: DataDirOpt = None, profile: ProfileOpt = "rigorous") -> None:
     """Build the case's behavioural states; print prevalence, unknown days and descriptions."""
-    from crisis_fca.pipeline import IngestResult
-    from crisis_fca.states import states_for_case
-
-    result = _ingest(case, data_dir, profile)
-    assert isinstance(result, IngestResult)
-    with _progress("building states"):
-        state_set = states_for_case(result.aligned, result.case)
-    summary = state_set.summary()
-    days = len(state_set.values)
+    result, state_set = _states(case, data_dir, profile)
+    summary = state_set.summary()  # type: ignore[attr-defined]
+    days = len(state_set.values)  # type: ignore[attr-defined]
     out.print(
         f"[bold]{escape(result.case.name)}[/] ({profile} profile): {len(summary)} states over {days} days"
     )
@@ -146,8 +140,77 @@ def states(case: CaseArg, data_dir: DataDirOpt = None, profile: ProfileOpt = "ri
             escape(str(row["description"])),
         )
     out.print(table)
-    if state_set.pruned:
-        out.print(f"pruned (too rare or too common): {escape(', '.join(state_set.pruned))}")
+    if state_set.pruned:  # type: ignore[attr-defined]
+        pruned = ", ".join(state_set.pruned)  # type: ignore[attr-defined]
+        out.print(f"pruned (too rare or too common): {escape(pruned)}")
+
+
+def _states(case: str, data_dir: Path | None, profile: str) -> tuple[object, object]:
+    from crisis_fca.pipeline import IngestResult
+    from crisis_fca.states import states_for_case
+
+    result = _ingest(case, data_dir, profile)
+    assert isinstance(result, IngestResult)
+    with _progress("building states"):
+        return result, states_for_case(result.aligned, result.case)
+
+
+def _stability(stability: float, instability: float) -> str:
+    """Stability near 1 as ``1 - 3.1e-12`` (rounding would show a useless 1.0000)."""
+    return f"1 - {instability:.1e}" if 0 < instability < 1e-4 else f"{stability:.4f}"
+
+
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", help="Output folder (default: reports/CASE-PROFILE/).", file_okay=False),
+]
+
+
+@app.command()
+def lattice(
+    case: CaseArg,
+    data_dir: DataDirOpt = None,
+    profile: ProfileOpt = "rigorous",
+    out_dir: OutOpt = None,
+    top: Annotated[int, typer.Option(help="How many concepts to list per ranking.")] = 10,
+) -> None:
+    """Build the concept lattice of days x states; print its top concepts; write the .cxt and CSV."""
+    from crisis_fca._io import atomic_write_text
+    from crisis_fca.lattice import to_csv, to_cxt
+    from crisis_fca.pipeline import IngestResult, case_lattice
+
+    result, state_set = _states(case, data_dir, profile)
+    assert isinstance(result, IngestResult)
+    with _progress("building the concept lattice"):
+        built = case_lattice(state_set, result.case.lattice)  # type: ignore[arg-type]
+    lat = built.lattice
+    out.print(
+        f"[bold]{escape(result.case.name)}[/] ({profile} profile, {built.resolution} context "
+        f"{len(built.context)} x {len(built.context.columns)}): {len(lat.concepts):,} concepts, "
+        f"{len(lat.edges):,} cover edges"
+    )
+    frame = lat.to_frame(date_ranges=True)
+    inner = frame[(frame["intent"].map(len) > 0) & (frame["extent_size"] > 1)]
+    for title, ranked in (
+        ("most stable", inner.sort_values(["instability", "extent_size"], ascending=[True, False])),
+        ("largest support", inner.sort_values(["extent_size", "instability"], ascending=[False, True])),
+    ):
+        table = Table("concept", "intent", "days", "stability", "date ranges", title=f"top {top} concepts: {title}")
+        for row in ranked.head(top).itertuples(index=False):
+            runs = list(row.date_ranges)
+            shown = ", ".join(runs[:4]) + (f", ... ({len(runs)} runs)" if len(runs) > 4 else "")
+            table.add_row(
+                str(row.concept_id),
+                escape(" & ".join(row.intent)),
+                str(row.extent_size),
+                _stability(row.stability, row.instability),
+                escape(shown),
+            )
+        out.print(table)
+    folder = out_dir or REPORTS_DIR / f"{result.case.name}-{profile}"
+    cxt = atomic_write_text(folder / "context.cxt", to_cxt(built.context, built.known))
+    csv = atomic_write_text(folder / "context.csv", to_csv(built.context, built.known))
+    out.print(f"wrote {cxt} and {csv}")
 
 
 @data_app.command("fetch")

@@ -40,6 +40,7 @@ __all__ = [
     "DailyCsvSource",
     "GapPolicy",
     "GoogleMobilitySource",
+    "LatticeConfig",
     "JhuSource",
     "PemsSource",
     "PostsSource",
@@ -210,6 +211,17 @@ class SignalsConfig(_Model):
     """Per-signal gap policy, keyed by signal name or ``domain.*``."""
 
 
+class LatticeConfig(_Model):
+    """How the days x states formal context becomes a concept lattice."""
+
+    resolution: Literal["daily", "weekly", "auto"] = "daily"
+    """``daily``: every day an object; ``weekly``: ISO weeks by majority vote; ``auto``:
+    weekly only when the context has more than ``weekly_above_days`` days (the study's rule)."""
+    weekly_above_days: int = Field(default=150, ge=1)
+    min_support: float = Field(default=0.0, ge=0)
+    """Iceberg cut: keep concepts with at least this many days (>= 1) or share of days (< 1)."""
+
+
 class CaseConfig(_Model):
     """A whole case file."""
 
@@ -220,6 +232,8 @@ class CaseConfig(_Model):
     signals: SignalsConfig = SignalsConfig()
     states: StatesConfig = StatesConfig()
     """Behavioural states built from the aligned signals (see :mod:`crisis_fca.states`)."""
+    lattice: LatticeConfig = LatticeConfig()
+    """The concept lattice over days x states (see :mod:`crisis_fca.lattice`)."""
     mining: MiningConfig = MiningConfig()
     """Lead-time rule mining (see :mod:`crisis_fca.rules`)."""
     validation: ValidationConfig = ValidationConfig()

@@ -10,14 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from crisis_fca.align import AlignedSignals, align_signals
-from crisis_fca.config import CaseConfig
+from crisis_fca.config import CaseConfig, LatticeConfig
 from crisis_fca.ingest import SourceData, read_source
 
-__all__ = ["IngestResult", "ingest_case", "source_signals"]
+if TYPE_CHECKING:
+    from crisis_fca.lattice import Lattice
+    from crisis_fca.states import StateSet
+
+__all__ = ["CaseLattice", "IngestResult", "case_lattice", "ingest_case", "source_signals"]
 
 Progress = Callable[[str], None]
 
@@ -72,3 +77,29 @@ def ingest_case(
         posts=pd.concat(posts, ignore_index=True) if posts else None,
     )
     return IngestResult(case=case, data_dir=data_dir, sources=tuple(read), aligned=aligned)
+
+
+@dataclass(frozen=True)
+class CaseLattice:
+    """The formal context a lattice was built on, and the lattice."""
+
+    context: pd.DataFrame
+    known: pd.DataFrame
+    lattice: Lattice
+    resolution: str
+    """``daily`` or ``weekly`` (ISO weeks by majority vote, labelled by their Monday)."""
+
+
+def case_lattice(states: StateSet, cfg: LatticeConfig) -> CaseLattice:
+    """Build the concept lattice of a case's states at the configured resolution."""
+    from crisis_fca.lattice import build_lattice, weekly_majority
+
+    context, known = states.values, states.known
+    weekly = cfg.resolution == "weekly" or (
+        cfg.resolution == "auto" and len(context) > cfg.weekly_above_days
+    )
+    if weekly:
+        context, known = weekly_majority(context, known)
+    support = int(cfg.min_support) if cfg.min_support >= 1 else cfg.min_support
+    lattice = build_lattice(context, known, min_support=support)
+    return CaseLattice(context, known, lattice, "weekly" if weekly else "daily")

@@ -157,3 +157,36 @@ def test_states_rigorous_reports_no_post_days_as_unknown(
     assert (known, unknown) == ("620", "51")
     _, true, known, unknown, *_ = _row(out, "calendar.weekend")
     assert (true, known, unknown) == ("191", "671", "0")
+
+
+def test_lattice_writes_a_cxt_that_concepts_reads(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, tmp_path: Path
+) -> None:
+    """`lattice` on LA prints the concept count and writes a .cxt the concepts library loads."""
+    import concepts
+
+    code, out, _ = _run(
+        capsys, "lattice", "la-wildfire", "--data-dir", str(data_dir), "--out", str(tmp_path)
+    )
+    assert code == 0, out
+    assert "daily context 34 x" in out
+    assert "most stable" in out
+    assert "largest support" in out
+    context = concepts.Context.fromstring((tmp_path / "context.cxt").read_text(), frmat="cxt")
+    assert len(context.objects) == 34
+    assert context.objects[0] == "2025-01-03"
+    count = int(out.split("): ")[1].split(" concepts")[0].replace(",", ""))
+    assert count == len(context.lattice)
+
+
+def test_lattice_study_profile_collapses_uae_to_iso_weeks(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, tmp_path: Path
+) -> None:
+    """The study's lattice is over ISO weeks (671 days > 150): 97 weeks x 29 states."""
+    code, out, _ = _run(
+        capsys, "lattice", "uae-covid", "--profile", "study", "--data-dir", str(data_dir),
+        "--out", str(tmp_path),
+    )  # fmt: skip
+    assert code == 0, out
+    assert "weekly context 97 x 29" in out
+    assert (tmp_path / "context.csv").read_text().count("\n") == 98
