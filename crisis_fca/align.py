@@ -87,7 +87,9 @@ def align_signals(
     source_of = dict(zip(inside["signal"], inside["source"], strict=False))
     names = sorted(source_of)
     raw = inside.pivot(index="date", columns="signal", values="value").reindex(days, columns=names)
-    cov = inside.pivot(index="date", columns="signal", values="coverage").reindex(days, columns=names)
+    cov = inside.pivot(index="date", columns="signal", values="coverage").reindex(
+        days, columns=names
+    )
     low = raw.notna() & (cov < cfg.min_coverage)
     usable = raw.mask(low)
     filled = pd.DataFrame({s: _fill(usable[s], gap_policy_for(s, cfg)) for s in names}, index=days)
@@ -122,7 +124,9 @@ def coverage_table(status: pd.DataFrame, source_of: Mapping[str, str]) -> pd.Dat
                 "last": seen.max().date() if len(seen) else None,
             }
         )
-    return pd.DataFrame(rows, columns=["signal", "source", "domain", "days", *STATUSES, "first", "last"])
+    return pd.DataFrame(
+        rows, columns=["signal", "source", "domain", "days", *STATUSES, "first", "last"]
+    )
 
 
 def _fill(series: pd.Series, policy: GapPolicy) -> pd.Series:

@@ -30,14 +30,20 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-data_app = typer.Typer(help="Raw data: download and verify a case's public sources.", no_args_is_help=True)
+data_app = typer.Typer(
+    help="Raw data: download and verify a case's public sources.", no_args_is_help=True
+)
 app.add_typer(data_app, name="data")
 
 # Piped output (files, CI logs, tests) gets a wide fixed width so tables are never truncated.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
+err = Console(
+    stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else 160
+)
 
-CaseArg = Annotated[str, typer.Argument(help="Case name (see `crisis-fca cases`) or path to a case TOML.")]
+CaseArg = Annotated[
+    str, typer.Argument(help="Case name (see `crisis-fca cases`) or path to a case TOML.")
+]
 DataDirOpt = Annotated[
     Path | None,
     typer.Option(
@@ -47,7 +53,8 @@ DataDirOpt = Annotated[
     ),
 ]
 ProfileOpt = Annotated[
-    str, typer.Option("--profile", help="rigorous (default) or study (the reference study's choices).")
+    str,
+    typer.Option("--profile", help="rigorous (default) or study (the reference study's choices)."),
 ]
 
 
@@ -94,7 +101,9 @@ def _print_coverage(result: object) -> None:
         f"[bold]{case.name}[/] ({case.profile} profile): {case.window.start}..{case.window.end}, "
         f"{case.window.days} days; data folder {result.data_dir}"
     )
-    table = Table("signal", "source", "observed", "filled", "low-coverage", "missing", "first", "last")
+    table = Table(
+        "signal", "source", "observed", "filled", "low-coverage", "missing", "first", "last"
+    )
     for row in aligned.coverage.itertuples(index=False):
         table.add_row(
             row.signal,
@@ -193,9 +202,19 @@ def lattice(
     inner = frame[(frame["intent"].map(len) > 0) & (frame["extent_size"] > 1)]
     for title, ranked in (
         ("most stable", inner.sort_values(["instability", "extent_size"], ascending=[True, False])),
-        ("largest support", inner.sort_values(["extent_size", "instability"], ascending=[False, True])),
+        (
+            "largest support",
+            inner.sort_values(["extent_size", "instability"], ascending=[False, True]),
+        ),
     ):
-        table = Table("concept", "intent", "days", "stability", "date ranges", title=f"top {top} concepts: {title}")
+        table = Table(
+            "concept",
+            "intent",
+            "days",
+            "stability",
+            "date ranges",
+            title=f"top {top} concepts: {title}",
+        )
         for row in ranked.head(top).itertuples(index=False):
             runs = list(row.date_ranges)
             shown = ", ".join(runs[:4]) + (f", ... ({len(runs)} runs)" if len(runs) > 4 else "")
@@ -219,7 +238,10 @@ def data_fetch(
     data_dir: DataDirOpt = None,
     mirror: Annotated[
         str | None,
-        typer.Option("--mirror", help="Base URL serving the data folder's layout (overrides each source's url)."),
+        typer.Option(
+            "--mirror",
+            help="Base URL serving the data folder's layout (overrides each source's url).",
+        ),
     ] = None,
 ) -> None:
     """Download a case's public sources into the data folder and verify their checksums."""
@@ -229,7 +251,9 @@ def data_fetch(
 
     config = load_case(case)
     folder = resolve_data_dir(data_dir)
-    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=err) as bar:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=err
+    ) as bar:
         tasks: dict[str, object] = {}
 
         def update(name: str, done: int, total: int | None) -> None:

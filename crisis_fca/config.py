@@ -40,8 +40,8 @@ __all__ = [
     "DailyCsvSource",
     "GapPolicy",
     "GoogleMobilitySource",
-    "LatticeConfig",
     "JhuSource",
+    "LatticeConfig",
     "PemsSource",
     "PostsSource",
     "SignalsConfig",
@@ -185,7 +185,9 @@ class TextConfig(_Model):
     def _lexicon_names(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
         for topic, words in value.items():
             if not topic.replace("_", "").isalnum() or not topic[:1].isalpha():
-                msg = f"lexicon name {topic!r} must be a lowercase identifier like 'information_gap'"
+                msg = (
+                    f"lexicon name {topic!r} must be a lowercase identifier like 'information_gap'"
+                )
                 raise ValueError(msg)
             if not words or any(not w.strip() for w in words):
                 msg = f"lexicon {topic!r} must list at least one non-empty keyword"
@@ -311,7 +313,9 @@ def parse_case(
     overrides = raw.get("profiles", {})
     if profile != "rigorous":
         if not isinstance(overrides, dict) or profile not in overrides:
-            known = ["rigorous", *sorted(overrides)] if isinstance(overrides, dict) else ["rigorous"]
+            known = (
+                ["rigorous", *sorted(overrides)] if isinstance(overrides, dict) else ["rigorous"]
+            )
             msg = f"{source}: unknown profile {profile!r}; this case defines {known}"
             raise ConfigError(msg)
         raw = _deep_merge(raw, overrides[profile])
@@ -354,7 +358,14 @@ def _loc(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in {"google_mobility", "pems", "posts_by_day", "daily_csv", "jhu_csse", "calfire"}:
+        elif part in {
+            "google_mobility",
+            "pems",
+            "posts_by_day",
+            "daily_csv",
+            "jhu_csse",
+            "calfire",
+        }:
             continue  # the discriminator tag pydantic inserts into the location
         else:
             out += f".{part}" if out else str(part)

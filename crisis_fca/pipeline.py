@@ -54,9 +54,7 @@ def source_signals(source: SourceData, case: CaseConfig) -> pd.DataFrame:
     return tidy.assign(source=source.name)
 
 
-def ingest_case(
-    case: CaseConfig, data_dir: Path, progress: Progress | None = None
-) -> IngestResult:
+def ingest_case(case: CaseConfig, data_dir: Path, progress: Progress | None = None) -> IngestResult:
     """Read every source of ``case`` from ``data_dir`` and align them on its calendar."""
     report = progress or (lambda _msg: None)
     read: list[SourceData] = []

@@ -134,7 +134,10 @@ def test_input_is_not_mutated() -> None:
 def test_every_observed_value_appears_exactly_once(observations: dict[int, float]) -> None:
     """Alignment keeps each in-window observed value, on its own day, exactly once."""
     start = pd.Timestamp("2025-01-01")
-    rows = [((start + pd.Timedelta(days=k)).date().isoformat(), "m.x", v, 1.0) for k, v in observations.items()]
+    rows = [
+        ((start + pd.Timedelta(days=k)).date().isoformat(), "m.x", v, 1.0)
+        for k, v in observations.items()
+    ]
     if not any(0 <= k < 10 for k in observations):
         return
     aligned = align_signals(_tidy(rows), WINDOW, SignalsConfig())

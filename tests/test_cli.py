@@ -97,12 +97,18 @@ def test_usage_error_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2
 
 
-def test_broken_source_file_writes_nothing_and_has_no_traceback(tmp_path: Path, data_dir: Path) -> None:
+def test_broken_source_file_writes_nothing_and_has_no_traceback(
+    tmp_path: Path, data_dir: Path
+) -> None:
     """The installed entry point turns a corrupt file into a message, exit 1, and writes nothing."""
     folder = tmp_path / "data"
     shutil.copytree(data_dir / "la-wildfire-2025", folder / "la-wildfire-2025")
-    shutil.copytree(data_dir / "calfire_palisades_fire_2025", folder / "calfire_palisades_fire_2025")
-    (folder / "la-wildfire-2025" / "LA_mobility.csv").write_text("Day,VMT (Veh-Miles)\nnot-a-date,1\n")
+    shutil.copytree(
+        data_dir / "calfire_palisades_fire_2025", folder / "calfire_palisades_fire_2025"
+    )
+    (folder / "la-wildfire-2025" / "LA_mobility.csv").write_text(
+        "Day,VMT (Veh-Miles)\nnot-a-date,1\n"
+    )
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     exe = Path(sys.executable).parent / "crisis-fca"
     proc = subprocess.run(
@@ -131,7 +137,9 @@ def test_states_prints_the_study_mobility_counts(
     capsys: pytest.CaptureFixture[str], data_dir: Path
 ) -> None:
     """`states --profile study` shows the study's Google state counts over 671 known days."""
-    code, out, _ = _run(capsys, "states", "uae-covid", "--profile", "study", "--data-dir", str(data_dir))
+    code, out, _ = _run(
+        capsys, "states", "uae-covid", "--profile", "study", "--data-dir", str(data_dir)
+    )
     assert code == 0, out
     assert "29 states over 671 days" in out
     expected = {

@@ -46,7 +46,11 @@ def test_study_profile_is_available_for_both_cases() -> None:
 
 def test_a_third_case_needs_only_a_new_file(tmp_path: Path) -> None:
     """A new TOML in a cases folder is a new case, with no code change."""
-    text = (CASES_DIR / "la-wildfire.toml").read_text().replace('name = "la-wildfire"', 'name = "x-case"')
+    text = (
+        (CASES_DIR / "la-wildfire.toml")
+        .read_text()
+        .replace('name = "la-wildfire"', 'name = "x-case"')
+    )
     (tmp_path / "x-case.toml").write_text(text)
     assert available_cases(tmp_path) == ["x-case"]
     assert load_case("x-case", cases_dir=tmp_path).name == "x-case"
@@ -56,7 +60,9 @@ def test_unknown_key_is_named_with_a_suggestion() -> None:
     """A typo in a key names the key path and suggests the right one."""
     raw = _raw()
     raw["sources"][0]["domian"] = raw["sources"][0].pop("domain")
-    with pytest.raises(ConfigError, match=r"unknown key 'sources\[0\]\.domian': did you mean 'domain'"):
+    with pytest.raises(
+        ConfigError, match=r"unknown key 'sources\[0\]\.domian': did you mean 'domain'"
+    ):
         parse_case(raw, source="la.toml")
 
 

@@ -76,7 +76,7 @@ def source_file(source: Source, data_dir: Path) -> Path:
 def read_source(source: Source, data_dir: Path) -> SourceData:
     """Read one configured source with the adapter named by its ``kind``."""
     # Imported here: the adapters import this module for SourceData (an import cycle otherwise).
-    from crisis_fca.ingest import calfire, daily_csv, google, jhu, pems, posts  # noqa: PLC0415
+    from crisis_fca.ingest import calfire, daily_csv, google, jhu, pems, posts
 
     readers: dict[str, Callable[[Any, Path], SourceData]] = {
         "google_mobility": google.read_google_mobility,
