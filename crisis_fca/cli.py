@@ -184,7 +184,7 @@ def lattice(
     top: Annotated[int, typer.Option(help="How many concepts to list per ranking.")] = 10,
 ) -> None:
     """Build the concept lattice of days x states; print its top concepts; write the .cxt and CSV."""
-    from crisis_fca._io import atomic_write_text
+    from crisis_fca._atomic import atomic_write_text
     from crisis_fca.lattice import to_csv, to_cxt
     from crisis_fca.pipeline import IngestResult, case_lattice
 

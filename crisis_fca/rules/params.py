@@ -135,10 +135,14 @@ class MiningConfig(FrozenModel):
 
     @model_validator(mode="after")
     def _offsets(self) -> MiningConfig:
-        if not self.leads or any(k < 0 for k in self.leads) or len(set(self.leads)) != len(
-            self.leads
+        if (
+            not self.leads
+            or any(k < 0 for k in self.leads)
+            or len(set(self.leads)) != len(self.leads)
         ):
-            msg = f"leads must be distinct non-negative day offsets like [0, 1, 2]; got {self.leads}"
+            msg = (
+                f"leads must be distinct non-negative day offsets like [0, 1, 2]; got {self.leads}"
+            )
             raise ValueError(msg)
         if any(lag < 1 for lag in self.lags) or len(set(self.lags)) != len(self.lags):
             msg = f"lags must be distinct positive day offsets like [1, 3, 7]; got {self.lags}"

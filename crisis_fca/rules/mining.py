@@ -1,0 +1,332 @@
+"""Constrained enumeration of lead-time rules: premise itemsets x one led consequent.
+
+Premises are itemsets of premise-side columns only (day t and lagged copies), up to
+``max_premise`` items, found level-wise with the Apriori property (Agrawal & Srikant,
+"Fast algorithms for mining association rules", VLDB 1994): a premise can only support
+a rule if it holds on at least the minimum number of days. Consequents are single
+consequent-side columns (led copies). The side constraint is part of the enumeration,
+so no itemset mixing a led copy into a premise is ever formed (cf. the item
+constraints of Srikant, Vu & Agrawal, KDD 1997).
+
+All (premise, consequent) counts come from four matrix products over the day axis,
+restricted to each rule's evaluable days (every involved column known)::
+
+    n = K_P' K_C    p = V_P' K_C    c = K_P' V_C    a = V_P' V_C
+
+where V/K are the value/known indicator matrices and V_P, K_P the products over a
+premise's columns. The result equals mlxtend's apriori + association_rules on a
+context without unknown days (tested).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from crisis_fca.errors import ConfigError
+from crisis_fca.rules.context import LeadTimeContext
+from crisis_fca.rules.params import ClassConfig, MiningConfig
+
+__all__ = [
+    "CANDIDATE_COLUMNS",
+    "Candidates",
+    "class_rows",
+    "enumerate_candidates",
+    "frequent_premises",
+    "min_count",
+    "sort_rules",
+]
+
+CANDIDATE_COLUMNS = (
+    "premise",
+    "premise_states",
+    "premise_offsets",
+    "consequent",
+    "consequent_state",
+    "lead",
+    "max_lag",
+    "horizon",
+    "rule_class",
+    "n_days",
+    "premise_days",
+    "consequent_days",
+    "support_days",
+)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Every rule that met the enumeration constraints, with its day counts."""
+
+    rules: pd.DataFrame
+    """``CANDIDATE_COLUMNS`` plus ``premise_cols`` / ``consequent_col`` (context columns)."""
+    enumeration: pd.DataFrame
+    """Rows ``step``, ``rule_class``, ``removed``, ``remaining`` for the enumeration-time
+    constraints (trivial, tautology groups, prevalence, support)."""
+
+
+def min_count(support: float, min_days: int, rows: int) -> int:
+    """Minimum day count: max(min_days, ceil(support x rows)), robust to float error.
+
+    >>> min_count(0.12, 2, 671), min_count(0.1, 2, 30), min_count(0.0, 5, 100)
+    (81, 3, 5)
+    """
+    return max(min_days, math.ceil(support * rows - 1e-9))
+
+
+def class_rows(ctx: LeadTimeContext, mining: MiningConfig) -> dict[str, int]:
+    """Days of the mining window each rule class can be counted on (the support base)."""
+    n = ctx.rows
+    if mining.row_policy == "complete":
+        full = int(ctx.complete_rows().sum())
+        return {"same_day": full, "predictive": full}
+    if mining.row_policy == "complete_offsets":
+        p_off = ctx.premise_items["offset"].to_numpy() != 0
+        c_off = ctx.consequent_items["offset"].to_numpy() != 0
+        rows = ctx.premise_known[:, p_off].all(axis=1) & ctx.consequent_known[:, c_off].all(axis=1)
+        return {"same_day": n, "predictive": int(rows.sum())}
+    return {"same_day": n, "predictive": n}
+
+
+def frequent_premises(values: np.ndarray, max_len: int, threshold: int) -> list[tuple[int, ...]]:
+    """Column-index itemsets (sorted tuples) holding on >= ``threshold`` rows, level-wise.
+
+    >>> v = np.array([[1, 1, 0], [1, 1, 1], [1, 0, 1]], dtype=bool)
+    >>> frequent_premises(v, 2, 2)
+    [(0,), (1,), (2,), (0, 1), (0, 2)]
+    """
+    counts = values.sum(axis=0)
+    level: list[tuple[int, ...]] = [(int(i),) for i in np.flatnonzero(counts >= threshold)]
+    found = list(level)
+    for size in range(2, max_len + 1):
+        frequent = set(level)
+        joined = [(*a, b[-1]) for a, b in combinations(level, 2) if a[:-1] == b[:-1]]
+        cands = [c for c in joined if all(s in frequent for s in combinations(c, size - 1))]
+        if not cands:
+            break
+        idx = np.array(cands)
+        hold = np.logical_and.reduce([values[:, idx[:, j]] for j in range(size)])
+        level = [c for c, k in zip(cands, hold.sum(axis=0), strict=True) if k >= threshold]
+        found += level
+    return found
+
+
+def enumerate_candidates(ctx: LeadTimeContext, mining: MiningConfig) -> Candidates:
+    """Enumerate every (premise, consequent) pair that meets the class thresholds."""
+    base = class_rows(ctx, mining)
+    need = {k: _class_min(getattr(mining, k), base[k]) for k in base}
+    premises = frequent_premises(ctx.premise_values, mining.max_premise, min(need.values()))
+    if not premises:
+        return Candidates(_empty_rules(), _empty_steps())
+    pv, pk = _premise_matrices(ctx, premises)
+    cv = ctx.consequent_values.astype(np.float32)
+    ck = ctx.consequent_known.astype(np.float32)
+    counts = {
+        "n": np.rint(pk.T @ ck).astype(np.int64),
+        "p": np.rint(pv.T @ ck).astype(np.int64),
+        "c": np.rint(pk.T @ cv).astype(np.int64),
+        "a": np.rint(pv.T @ cv).astype(np.int64),
+    }
+    predictive = _predictive_matrix(ctx, premises)
+    keep, steps = _constraints(
+        ctx, mining, premises, counts=counts, predictive=predictive, need=need
+    )
+    rows = _candidate_frame(ctx, premises, counts, predictive, keep)
+    return Candidates(rows, steps)
+
+
+def _class_min(cfg: ClassConfig, rows: int) -> int:
+    return min_count(cfg.min_support, cfg.min_days, rows)
+
+
+def _premise_matrices(
+    ctx: LeadTimeContext, premises: list[tuple[int, ...]]
+) -> tuple[np.ndarray, np.ndarray]:
+    width = max(len(p) for p in premises)
+    idx = np.array([p + (-1,) * (width - len(p)) for p in premises])
+    ones = np.ones((ctx.rows, 1), dtype=bool)
+    vals = np.hstack([ctx.premise_values, ones])
+    known = np.hstack([ctx.premise_known, ones])
+    pv = np.logical_and.reduce([vals[:, idx[:, j]] for j in range(width)])
+    pk = np.logical_and.reduce([known[:, idx[:, j]] for j in range(width)])
+    return pv.astype(np.float32), pk.astype(np.float32)
+
+
+def _predictive_matrix(ctx: LeadTimeContext, premises: list[tuple[int, ...]]) -> np.ndarray:
+    """(premises, consequents) bool: the rule spans more than one day."""
+    offsets = ctx.premise_items["offset"].to_numpy()
+    lagged = np.array([bool((offsets[list(p)] != 0).any()) for p in premises])
+    led = ctx.consequent_items["offset"].to_numpy() != 0
+    return np.asarray(lagged[:, None] | led[None, :], dtype=bool)
+
+
+def _constraints(
+    ctx: LeadTimeContext,
+    mining: MiningConfig,
+    premises: list[tuple[int, ...]],
+    *,
+    counts: dict[str, np.ndarray],
+    predictive: np.ndarray,
+    need: dict[str, int],
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Apply the enumeration-time constraints in order, recording what each removed."""
+    keep = counts["n"] > 0
+    checks = [
+        ("trivial", ~_trivial(ctx, premises)),
+        ("tautology_groups", ~_tautologies(ctx, mining, premises)),
+        ("prevalence", _prevalence_ok(ctx, mining, counts, predictive)),
+        ("support", _support_ok(mining, counts, predictive, need)),
+    ]
+    steps = []
+    for name, ok in checks:
+        for cls, mask in (("same_day", ~predictive), ("predictive", predictive)):
+            before = int((keep & mask).sum())
+            after = int((keep & mask & ok).sum())
+            steps.append((name, cls, before - after, after))
+        keep = keep & ok
+    frame = pd.DataFrame(steps, columns=["step", "rule_class", "removed", "remaining"])
+    return keep, frame
+
+
+def _premise_state_matrix(ctx: LeadTimeContext, premises: list[tuple[int, ...]]) -> pd.DataFrame:
+    """(premises, states) bool: the premise holds a copy of the state (any offset)."""
+    states = ctx.premise_items["state"].to_numpy()
+    names = sorted(set(states) | set(ctx.consequent_items["state"]))
+    pos = {s: i for i, s in enumerate(names)}
+    out = np.zeros((len(premises), len(names)), dtype=bool)
+    for r, prem in enumerate(premises):
+        out[r, [pos[states[j]] for j in prem]] = True
+    return pd.DataFrame(out, columns=names)
+
+
+def _trivial(ctx: LeadTimeContext, premises: list[tuple[int, ...]]) -> np.ndarray:
+    """A same-day consequent whose own day-t state is in the premise (always true)."""
+    items = ctx.premise_items
+    states = items["state"].to_numpy()
+    day_t = items["offset"].to_numpy() == 0
+    out = np.zeros((len(premises), len(ctx.consequent_items)), dtype=bool)
+    for j, (state, lead) in enumerate(ctx.consequent_items[["state", "offset"]].itertuples(False)):
+        if lead == 0:
+            out[:, j] = [any(day_t[i] and states[i] == state for i in p) for p in premises]
+    return out
+
+
+def _tautologies(
+    ctx: LeadTimeContext, mining: MiningConfig, premises: list[tuple[int, ...]]
+) -> np.ndarray:
+    """The study's filter: the premise holds a state of every group of the consequent."""
+    out = np.zeros((len(premises), len(ctx.consequent_items)), dtype=bool)
+    if not mining.tautology_groups:
+        return out
+    _check_group_names(ctx, mining)
+    held = _premise_state_matrix(ctx, premises)
+    cols = set(held.columns)
+    for cons, groups in mining.tautology_groups.items():
+        hit = np.ones(len(premises), dtype=bool)
+        for group in groups:
+            present = [s for s in group if s in cols]
+            hit &= held[present].to_numpy().any(axis=1) if present else False
+        out[:, (ctx.consequent_items["state"] == cons).to_numpy()] |= hit[:, None]
+    return out
+
+
+def _check_group_names(ctx: LeadTimeContext, mining: MiningConfig) -> None:
+    named = set(mining.tautology_groups)
+    named |= {s for gs in mining.tautology_groups.values() for g in gs for s in g}
+    unknown = sorted(named - set(ctx.meta.index))
+    if unknown:
+        msg = (
+            f"mining.tautology_groups names states that this case does not build: {unknown[:8]}; "
+            "use state names from the states stage (e.g. 'mobility.retail:low') or remove them"
+        )
+        raise ConfigError(msg)
+
+
+def _prevalence_ok(
+    ctx: LeadTimeContext,
+    mining: MiningConfig,
+    counts: dict[str, np.ndarray],
+    predictive: np.ndarray,
+) -> np.ndarray:
+    """Skip consequents that never hold or hold more often than the class cap."""
+    held = ctx.consequent_values.sum(axis=0)
+    known = np.maximum(ctx.consequent_known.sum(axis=0), 1)
+    prevalence = np.broadcast_to(held / known, counts["n"].shape)
+    ok = (prevalence > 0) & (counts["c"] > 0)
+    for cls, mask in (("same_day", ~predictive), ("predictive", predictive)):
+        cap = getattr(mining, cls).max_prevalence
+        if cap is not None:
+            ok &= ~mask | (prevalence <= cap + 1e-12)
+    return np.asarray(ok)
+
+
+def _support_ok(
+    mining: MiningConfig,
+    counts: dict[str, np.ndarray],
+    predictive: np.ndarray,
+    need: dict[str, int],
+) -> np.ndarray:
+    ok = np.zeros_like(predictive)
+    for cls, mask in (("same_day", ~predictive), ("predictive", predictive)):
+        basis = counts["a"] if getattr(mining, cls).support_basis == "rule" else counts["p"]
+        ok |= mask & (basis >= need[cls])
+    return ok
+
+
+def _candidate_frame(
+    ctx: LeadTimeContext,
+    premises: list[tuple[int, ...]],
+    counts: dict[str, np.ndarray],
+    predictive: np.ndarray,
+    keep: np.ndarray,
+) -> pd.DataFrame:
+    pi, ci = np.nonzero(keep)
+    items, states, offs = (ctx.premise_items[c].to_numpy() for c in ("item", "state", "offset"))
+    order = [tuple(sorted(p, key=lambda j: items[j])) for p in premises]
+    per_premise = (
+        pd.DataFrame(
+            {
+                "premise": [tuple(str(items[j]) for j in p) for p in order],
+                "premise_states": [tuple(str(states[j]) for j in p) for p in order],
+                "premise_offsets": [tuple(int(offs[j]) for j in p) for p in order],
+                "max_lag": [-min(int(offs[j]) for j in p) for p in order],
+                "premise_cols": order,
+            }
+        )
+        .iloc[pi]
+        .reset_index(drop=True)
+    )
+    cons = ctx.consequent_items
+    lead = cons["offset"].to_numpy()[ci].astype(np.int64)
+    frame = per_premise.assign(
+        consequent=cons["item"].to_numpy()[ci].astype(str),
+        consequent_state=cons["state"].to_numpy()[ci].astype(str),
+        lead=lead,
+        horizon=lead + per_premise["max_lag"].to_numpy(np.int64),
+        rule_class=np.where(predictive[pi, ci], "predictive", "same_day"),
+        n_days=counts["n"][pi, ci],
+        premise_days=counts["p"][pi, ci],
+        consequent_days=counts["c"][pi, ci],
+        support_days=counts["a"][pi, ci],
+        consequent_col=ci.astype(np.int64),
+    )
+    return sort_rules(frame[[*CANDIDATE_COLUMNS, "premise_cols", "consequent_col"]])
+
+
+def sort_rules(frame: pd.DataFrame) -> pd.DataFrame:
+    """Deterministic order: class, horizon, consequent, premise length, premise."""
+    key = frame.assign(_len=frame["premise"].map(len), _p=frame["premise"].map("|".join))
+    key = key.sort_values(["rule_class", "horizon", "consequent", "_len", "_p"], kind="stable")
+    return frame.loc[key.index].reset_index(drop=True)
+
+
+def _empty_rules() -> pd.DataFrame:
+    return pd.DataFrame(columns=[*CANDIDATE_COLUMNS, "premise_cols", "consequent_col"])
+
+
+def _empty_steps() -> pd.DataFrame:
+    return pd.DataFrame(columns=["step", "rule_class", "removed", "remaining"])
