@@ -82,7 +82,9 @@ def circular_null_pvalues(
     for lo in range(0, len(rules), chunk):
         sl = slice(lo, lo + chunk)
         out[sl] = _exceedance(
-            plan.shifted_counts(sl, offsets), {k: v[sl] for k, v in observed.items()}
+            plan.shifted_counts(sl, offsets),
+            {k: v[sl] for k, v in observed.items()},
+            tail=null.tail,
         )
     return out, len(offsets)
 
@@ -225,11 +227,15 @@ def _irfft(x: np.ndarray, n: int) -> np.ndarray:
     return np.asarray(fft.irfft(x, n=n, axis=1, workers=-1))
 
 
-def _exceedance(shifted: dict[str, np.ndarray], observed: dict[str, np.ndarray]) -> np.ndarray:
+def _exceedance(
+    shifted: dict[str, np.ndarray], observed: dict[str, np.ndarray], tail: str = "empirical"
+) -> np.ndarray:
     """(1 + #{offsets: null lift >= observed lift}) / (1 + #offsets with a defined lift).
 
     Compared exactly by cross-multiplying integer counts (a_s n_s p c >= a n p_s c_s),
-    all below 2**53 in float64.
+    all below 2**53 in float64. With ``tail="normal"``, a rule whose lift exceeds every
+    shifted lift gets the normal upper-tail probability of its lift under a normal fit to
+    the shifted lifts instead of the floor, when that is smaller (see ``NullConfig.tail``).
     """
     n, p, c, a = (shifted[k] for k in ("n", "p", "c", "a"))
     valid = (n > 0) & (p > 0) & (c > 0)
@@ -239,7 +245,24 @@ def _exceedance(shifted: dict[str, np.ndarray], observed: dict[str, np.ndarray])
     used = valid.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (1 + hits) / (1 + used)
+        if tail == "normal":
+            out = np.where(hits == 0, np.minimum(out, _normal_tail(shifted, observed, valid)), out)
     return np.where(used > 0, out, np.nan)
+
+
+def _normal_tail(
+    shifted: dict[str, np.ndarray], observed: dict[str, np.ndarray], valid: np.ndarray
+) -> np.ndarray:
+    """P(Z >= z) for the observed lift's z-score among the rule's shifted lifts."""
+    from scipy.special import ndtr
+
+    n, p, c, a = (shifted[k].astype(np.float64) for k in ("n", "p", "c", "a"))
+    lifts = np.where(valid, a * n / np.where(valid, p * c, 1.0), np.nan)
+    mean = np.nanmean(lifts, axis=1)
+    sd = np.nanstd(lifts, axis=1, ddof=1)
+    lift = observed["a"] * observed["n"] / (observed["p"] * observed["c"])
+    z = (lift - mean) / sd
+    return np.where(np.isfinite(z) & (sd > 0), ndtr(-z), 1.0)
 
 
 def shift_domain(states: StatesLike, domains: tuple[str, ...], offset: int) -> StateFrames:

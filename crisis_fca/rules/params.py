@@ -103,6 +103,13 @@ class NullConfig(FrozenModel):
     min_offset: int = Field(default=30, ge=1)
     """Offsets closer than this to 0 (either way) are excluded; capped at rows // 4."""
     seed: int = 0
+    tail: Literal["empirical", "normal"] = "empirical"
+    """Beyond the largest shifted lift the empirical p-value sits at its floor
+    1 / (1 + offsets), and with thousands of candidates Benjamini-Hochberg can then pass
+    nothing or everything depending on how many rules share that floor. ``normal``
+    estimates such a p-value from a normal fit to the rule's own shifted lifts (tail
+    extrapolation, cf. Knijnenburg et al., Bioinformatics 2009), never above the floor;
+    ``empirical`` keeps the floor."""
 
 
 class MiningConfig(FrozenModel):
