@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -230,6 +230,159 @@ def lattice(
     cxt = atomic_write_text(folder / "context.cxt", to_cxt(built.context, built.known))
     csv = atomic_write_text(folder / "context.csv", to_csv(built.context, built.known))
     out.print(f"wrote {cxt} and {csv}")
+
+
+def _analyse(case: str, data_dir: Path | None, profile: str) -> Any:
+    from crisis_fca.pipeline import analyse_case
+
+    config = load_case(case, profile=profile)
+    folder = resolve_data_dir(data_dir)
+    with _progress(f"analysing {config.name}") as status:
+        return analyse_case(config, folder, progress=lambda msg: status.update(msg))  # type: ignore[attr-defined]
+
+
+def _pct(value: float) -> str:
+    return "-" if value != value else f"{value:.0%}"  # NaN-safe
+
+
+def _num(value: float, digits: int = 2) -> str:
+    return "-" if value != value else f"{value:.{digits}f}"
+
+
+@app.command()
+def rules(
+    case: CaseArg,
+    data_dir: DataDirOpt = None,
+    profile: ProfileOpt = "rigorous",
+    show_failed: Annotated[
+        bool, typer.Option("--all", help="Also list rules that failed.")
+    ] = False,
+) -> None:
+    """Mine lead-time rules on the past and validate them on the later holdout."""
+    run = _analyse(case, data_dir, profile)
+    result = run.rules
+    shown = result.rules if show_failed else result.rules[result.rules["status"] != "failed"]
+    table = Table(
+        "premise (day t)", "consequent", "lead", "days", "confidence [95% CI]", "lift", "q",
+        "holdout", "result",
+    )  # fmt: skip
+    for row in shown.itertuples(index=False):
+        holdout = (
+            f"{_pct(row.holdout_confidence)} on {row.holdout_premise_days} d, "
+            f"lift {_num(row.holdout_lift)}"
+        )
+        table.add_row(
+            escape(" & ".join(row.premise)),
+            escape(str(row.consequent_state)),
+            str(row.lead_time),
+            f"{row.support_days}/{row.premise_days}",
+            f"{_pct(row.confidence)} [{_pct(row.confidence_low)}-{_pct(row.confidence_high)}]",
+            _num(row.lift),
+            _num(row.q_value, 3),
+            holdout,
+            escape(str(row.status)),
+        )
+    out.print(table)
+    out.print(_rules_summary(run))
+
+
+def _rules_summary(run: Any) -> str:
+    summary, steps = run.rules.summary, run.rules.mining.steps
+    raw = steps[(steps["rule_class"] == "same_day") & (steps["step"] == "min_lift")]
+    raw_count = int(raw["remaining"].iloc[0]) if len(raw) else 0
+    rate = summary["same_day_pass_rate"]
+    leads = summary["lead_time_range"]
+    lines = [
+        f"{run.case.name} ({run.case.profile} profile, mined on {summary['mined_on']} days, "
+        f"holdout from {summary['first_holdout_day']}): "
+        f"{raw_count} raw same-day rules -> {summary['same_day_kept']} kept -> "
+        f"{summary['same_day_stable']} stable"
+        + (f" ({rate:.0%})" if rate is not None else "")
+        + f"; {summary['predictive_clean']} clean predictive rules"
+        + (f" with {leads[0]}-{leads[1]}-day leads" if leads else "")
+        + f" (of {summary['predictive_kept']} kept)."
+    ]
+    if run.case.profile == "study" and run.case.case.study_results:
+        lines.append(f"reference study: {run.case.case.study_results}")
+    return "\n".join(escape(line) for line in lines)
+
+
+DbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="DuckDB file (default: $CRISIS_FCA_DB, else reports/crisis.duckdb).",
+        dir_okay=False,
+    ),
+]
+
+
+def _db(db: Path | None) -> Path:
+    import os
+
+    from crisis_fca.store import DEFAULT_DB
+
+    return Path(db or os.environ.get("CRISIS_FCA_DB") or DEFAULT_DB)
+
+
+@app.command()
+def sql(
+    statement: Annotated[
+        str, typer.Argument(help="A read-only SQL query, e.g. 'select * from stable_rules'.")
+    ],
+    db: DbOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Query the run database on a read-only connection."""
+    from crisis_fca.store import query
+
+    if fmt not in {"table", "csv", "json"}:
+        raise typer.BadParameter(f"--format must be table, csv or json, not {fmt!r}")
+    frame = query(_db(db), statement)
+    if fmt == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+    elif fmt == "json":
+        sys.stdout.write(
+            frame.to_json(orient="records", date_format="iso", default_handler=str) + "\n"
+        )
+    else:
+        _print_frame(frame)
+
+
+def _print_frame(frame: Any) -> None:
+    table = Table(*[escape(str(c)) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        table.add_row(*[escape(str(v)) for v in row])
+    out.print(table)
+    out.print(f"{len(frame)} row(s)")
+
+
+@app.command()
+def runs(db: DbOpt = None) -> None:
+    """List the runs recorded in the database, newest first."""
+    from crisis_fca.store import list_runs
+
+    _print_frame(list_runs(_db(db)))
+
+
+@app.command()
+def export(
+    run_id: Annotated[str | None, typer.Argument(help="Run id (default: the newest run).")] = None,
+    db: DbOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    out_dir: OutOpt = None,
+) -> None:
+    """Export one run's tables as Parquet or CSV files."""
+    from crisis_fca.store import export_run, list_runs
+
+    path = _db(db)
+    if run_id is None:
+        listed = list_runs(path)
+        if listed.empty:
+            raise CrisisFCAError(f"{path} holds no run yet; run `crisis-fca run CASE` first")
+        run_id = str(listed["run_id"].iloc[0])
+    folder = export_run(path, run_id, out_dir or REPORTS_DIR / "exports", fmt=fmt)  # type: ignore[arg-type]
+    out.print(f"exported run {escape(run_id)} to {folder}")
 
 
 @data_app.command("fetch")

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from crisis_fca._model import FrozenModel
 from crisis_fca.errors import ConfigError
+from crisis_fca.render.playbook import PlaybookConfig
 from crisis_fca.rules.params import MiningConfig, ValidationConfig
 from crisis_fca.states.spec import StatesConfig
 
@@ -75,6 +76,8 @@ class CaseMeta(_Model):
     region: str = ""
     event_start: date | None = None
     """First day of the crisis event (e.g. ignition); baselines must end before it."""
+    study_results: str = ""
+    """What the reference study reported for this case, printed beside the study profile."""
 
 
 class Window(_Model):
@@ -240,6 +243,8 @@ class CaseConfig(_Model):
     """Lead-time rule mining (see :mod:`crisis_fca.rules`)."""
     validation: ValidationConfig = ValidationConfig()
     """Out-of-sample validation of the mined rules (see :mod:`crisis_fca.rules.validation`)."""
+    playbook: PlaybookConfig = PlaybookConfig()
+    """Who acts on each expected outcome, and how long briefs stay valid (render.playbook)."""
     profile: str = "rigorous"
     """The profile this configuration was resolved for (see :func:`load_case`)."""
     profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)

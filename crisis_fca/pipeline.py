@@ -20,9 +20,19 @@ from crisis_fca.ingest import SourceData, read_source
 
 if TYPE_CHECKING:
     from crisis_fca.lattice import Lattice
+    from crisis_fca.rules import RulesResult
     from crisis_fca.states import StateSet
 
-__all__ = ["CaseLattice", "IngestResult", "case_lattice", "ingest_case", "source_signals"]
+__all__ = [
+    "CaseLattice",
+    "CaseRun",
+    "IngestResult",
+    "analyse_case",
+    "case_lattice",
+    "code_version",
+    "ingest_case",
+    "source_signals",
+]
 
 Progress = Callable[[str], None]
 
@@ -101,3 +111,69 @@ def case_lattice(states: StateSet, cfg: LatticeConfig) -> CaseLattice:
     support = int(cfg.min_support) if cfg.min_support >= 1 else cfg.min_support
     lattice = build_lattice(context, known, min_support=support)
     return CaseLattice(context, known, lattice, "weekly" if weekly else "daily")
+
+
+@dataclass(frozen=True)
+class CaseRun:
+    """Everything one analysis of a case produced, in memory (nothing written yet)."""
+
+    ingest: IngestResult
+    states: StateSet
+    lattice: CaseLattice
+    rules: RulesResult
+    timings: dict[str, float]
+    """Seconds spent per stage."""
+
+    @property
+    def case(self) -> CaseConfig:
+        """The case configuration the run used."""
+        return self.ingest.case
+
+
+def analyse_case(
+    case: CaseConfig, data_dir: Path, progress: Progress | None = None
+) -> CaseRun:
+    """Ingest, states, lattice and validated rules for one case (no I/O beyond reading)."""
+    from time import perf_counter
+
+    from crisis_fca.rules import validate_rules
+    from crisis_fca.states import states_for_case
+
+    report = progress or (lambda _msg: None)
+    timings: dict[str, float] = {}
+    start = perf_counter()
+    ingest = ingest_case(case, data_dir, progress=report)
+    timings["ingest"] = perf_counter() - start
+    report("building behavioural states")
+    start = perf_counter()
+    states = states_for_case(ingest.aligned, case)
+    timings["states"] = perf_counter() - start
+    report("building the concept lattice")
+    start = perf_counter()
+    lattice = case_lattice(states, case.lattice)
+    timings["lattice"] = perf_counter() - start
+    report("mining and validating rules")
+    start = perf_counter()
+    rules = validate_rules(states, case.mining, case.validation)
+    timings["rules"] = perf_counter() - start
+    return CaseRun(ingest, states, lattice, rules, timings)
+
+
+def code_version() -> str:
+    """The installed crisis-fca version, plus the git revision when run from a checkout."""
+    import subprocess
+
+    from crisis_fca import __version__
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        rev = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return __version__
+    return f"{__version__}+g{rev}" if rev else __version__
