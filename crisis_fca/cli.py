@@ -307,6 +307,31 @@ def _rules_summary(run: Any) -> str:
     return "\n".join(escape(line) for line in lines)
 
 
+@app.command()
+def run(
+    case: CaseArg,
+    data_dir: DataDirOpt = None,
+    profile: ProfileOpt = "rigorous",
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="DuckDB file (default: reports/crisis.duckdb).", dir_okay=False),
+    ] = None,
+) -> None:
+    """Run the whole pipeline for a case and record it in the DuckDB store."""
+    from datetime import UTC, datetime
+
+    from crisis_fca.pipeline import store_run
+
+    started = datetime.now(UTC)
+    analysis = _analyse(case, data_dir, profile)
+    out.print(_rules_summary(analysis))
+    with _progress("writing the run to the database"):
+        stored = store_run(analysis, _db(db), started)
+    out.print(f"run {escape(stored.run_id)} stored in {stored.db}")
+    for path in stored.files:
+        out.print(f"wrote {path}")
+
+
 DbOpt = Annotated[
     Path | None,
     typer.Option(
@@ -362,7 +387,10 @@ def runs(db: DbOpt = None) -> None:
     """List the runs recorded in the database, newest first."""
     from crisis_fca.store import list_runs
 
-    _print_frame(list_runs(_db(db)))
+    listed = list_runs(_db(db))
+    shown = [c for c in ("run_id", "case_name", "profile", "status", "started", "latest", "rules",
+                         "stable", "predictive", "error") if c in listed.columns]  # fmt: skip
+    _print_frame(listed[shown])
 
 
 @app.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,18 +21,22 @@ from crisis_fca.ingest import SourceData, read_source
 
 if TYPE_CHECKING:
     from crisis_fca.lattice import Lattice
+    from crisis_fca.store import RunRecord
     from crisis_fca.rules import RulesResult
     from crisis_fca.states import StateSet
 
 __all__ = [
     "CaseLattice",
     "CaseRun",
+    "StoredRun",
     "IngestResult",
     "analyse_case",
     "case_lattice",
     "code_version",
     "ingest_case",
+    "run_record",
     "source_signals",
+    "store_run",
 ]
 
 Progress = Callable[[str], None]
@@ -130,9 +135,7 @@ class CaseRun:
         return self.ingest.case
 
 
-def analyse_case(
-    case: CaseConfig, data_dir: Path, progress: Progress | None = None
-) -> CaseRun:
+def analyse_case(case: CaseConfig, data_dir: Path, progress: Progress | None = None) -> CaseRun:
     """Ingest, states, lattice and validated rules for one case (no I/O beyond reading)."""
     from time import perf_counter
 
@@ -177,3 +180,51 @@ def code_version() -> str:
     except (OSError, subprocess.SubprocessError):
         return __version__
     return f"{__version__}+g{rev}" if rev else __version__
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """Where one run's results landed."""
+
+    run_id: str
+    db: Path
+    files: tuple[Path, ...] = ()
+
+
+def run_record(run: CaseRun, started: datetime, status: str = "succeeded") -> RunRecord:
+    """The store's record of a run: what was run, on which data, by which code."""
+    from crisis_fca.config import config_hash
+    from crisis_fca.fetch import data_checksums
+    from crisis_fca.store import RunRecord
+
+    return RunRecord(
+        case=run.case.name,
+        profile=run.case.profile,
+        config_hash=config_hash(run.case),
+        data_checksums=data_checksums(run.case, run.ingest.data_dir),
+        code_version=code_version(),
+        started=started,
+        finished=datetime.now(UTC),
+        status=status,
+        params={"summary": _jsonable(run.rules.summary), "timings": run.timings},
+    )
+
+
+def store_run(run: CaseRun, db: Path, started: datetime) -> StoredRun:
+    """Write one run to the DuckDB store in a single transaction (all or nothing)."""
+    from crisis_fca.records import run_tables
+    from crisis_fca.store import write_run
+
+    tables = run_tables(run.ingest.aligned, run.states, run.lattice.lattice, run.rules)
+    run_id = write_run(db, run_record(run, started), tables)
+    return StoredRun(run_id=run_id, db=db)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item"):
+        return value.item()  # numpy scalars
+    return value
