@@ -39,8 +39,8 @@ browser:  ## install Debian's chromium for the headless-browser tests (root or s
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; \
 	fi
 
-run: $(STAMP)  ## set up, then ingest the default case and print its coverage table
-	$(BIN)/crisis-fca ingest $(CASE)
+run: $(STAMP)  ## set up, then run the default case: coverage table, rules, DuckDB record
+	$(BIN)/crisis-fca run $(CASE)
 
 test: $(STAMP) browser  ## set up, then run the whole test suite
 	$(BIN)/python -m pytest

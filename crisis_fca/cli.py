@@ -324,6 +324,7 @@ def run(
 
     started = datetime.now(UTC)
     analysis = _analyse(case, data_dir, profile)
+    _print_coverage(analysis.ingest)
     out.print(_rules_summary(analysis))
     with _progress("writing the run to the database"):
         stored = store_run(analysis, _db(db), started)

@@ -14,10 +14,10 @@ from crisis_fca.store import RunRecord, rule_id
 T0 = datetime(2025, 1, 10, 8, 0, tzinfo=UTC)
 DAYS = pd.date_range("2020-03-01", periods=4, name="date")
 
-TRANSIT_FEAR = (("mobility.transit:low",), "social.fear:present", 3)
+TRANSIT_FEAR = (("mobility.workplaces:drop",), "social.lockdown:present", 3)
 ANGER_PARKS = (("social.anger:present",), "mobility.parks:high", 1)
-RETAIL_CASES = (("mobility.retail:low", "social.fear:present"), "health.new_cases:high", 0)
-WEEKEND_TRANSIT = (("calendar.weekend",), "mobility.transit:low", 0)
+RETAIL_CASES = (("mobility.retail:low", "social.lockdown:present"), "health.new_cases:high", 0)
+WEEKEND_TRANSIT = (("calendar.weekend",), "mobility.workplaces:drop", 0)
 
 
 def count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
@@ -154,8 +154,8 @@ def all_tables() -> dict[str, pd.DataFrame]:
     states = pd.DataFrame(
         {
             "state": [
-                "mobility.transit:low",
-                "social.fear:present",
+                "mobility.workplaces:drop",
+                "social.lockdown:present",
                 "calm'; DROP TABLE states; --",
             ],
             "domain": ["mobility", "social", "composite"],
@@ -167,7 +167,7 @@ def all_tables() -> dict[str, pd.DataFrame]:
                 "fear in ≥ 5 % of posts",
                 'a "quoted" one',
             ],
-            "parts": [(), (), ("mobility.transit:low", "social.fear:present")],
+            "parts": [(), (), ("mobility.workplaces:drop", "social.lockdown:present")],
             "true_days": [12, 5, 3],
             "known_days": [20, 15, 15],
             "unknown_days": [0, 5, 5],
@@ -176,7 +176,7 @@ def all_tables() -> dict[str, pd.DataFrame]:
     concepts = pd.DataFrame(
         {
             "concept_id": [0, 1],
-            "intent": [(), ("mobility.transit:low", "social.fear:present")],
+            "intent": [(), ("mobility.workplaces:drop", "social.lockdown:present")],
             "extent_size": [20, 4],
             "support": [1.0, 0.2],
             "stability": [1.0, 0.4375],

@@ -30,7 +30,8 @@ def _run(name: str, profile: str, data_dir: Path) -> CaseRun:
 
 def _rule(rules: pd.DataFrame, premise: set[str], consequent: str) -> pd.Series:
     hits = rules[
-        rules["premise"].map(lambda p: set(p) == premise) & (rules["consequent_state"] == consequent)
+        rules["premise"].map(lambda p: set(p) == premise)
+        & (rules["consequent_state"] == consequent)
     ]
     assert len(hits) == 1, f"{premise} -> {consequent}: {len(hits)} matches"
     return hits.iloc[0]
@@ -126,7 +127,9 @@ def test_placebo_breaks_every_link(data_dir: Path, profile: str, expect_none: bo
     states = run.states
     placebo = shift_domain(states, ("social",), len(states.values) // 2)
     rules = validate_rules(placebo, run.case.mining, run.case.validation).rules
-    passing = int((rules["cross_domain"] & (rules["status"] != "failed")).sum()) if len(rules) else 0
+    passing = (
+        int((rules["cross_domain"] & (rules["status"] != "failed")).sum()) if len(rules) else 0
+    )
     if expect_none:
         assert passing == 0
     else:

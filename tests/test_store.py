@@ -241,8 +241,8 @@ def test_rule_ids_are_filled_in_and_checked(con: duckdb.DuckDBPyConnection) -> N
     stored = con.execute("SELECT rule_id, premise FROM rules WHERE run_id = ?", [run_id]).fetchall()
     assert stored == [
         (
-            rule_id(("mobility.retail:low", "social.fear:present"), "health.new_cases:high", 0),
-            ["mobility.retail:low", "social.fear:present"],
+            rule_id(("mobility.retail:low", "social.lockdown:present"), "health.new_cases:high", 0),
+            ["mobility.retail:low", "social.lockdown:present"],
         )
     ]
     bad = rules_frame(rule_row(RETAIL_CASES)).assign(rule_id="deadbeef")
@@ -267,7 +267,7 @@ def test_rule_ids_are_filled_in_and_checked(con: duckdb.DuckDBPyConnection) -> N
         ),
         (
             {"rules": rules_frame(rule_row(TRANSIT_FEAR, lead=2.5))},
-            r"table 'rules': lead 2.5 of consequent 'social.fear:present' is not a whole number",
+            r"table 'rules': lead 2.5 of consequent 'social.lockdown:present' is not a whole number",
         ),
         (
             {"states": all_tables()["states"].assign(parts=pd.Series([(), ("a", 3), ()]))},

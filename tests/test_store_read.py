@@ -218,7 +218,7 @@ def test_example_questions_answer_on_the_scenario(con: duckdb.DuckDBPyConnection
     ]
     shared = answers[EXAMPLES[1].question]
     assert shared[["premise", "lead", "cases"]].values.tolist() == [
-        [("mobility.transit:low",), 3, ("la-wildfire", "uae-covid")]
+        [("mobility.workplaces:drop",), 3, ("la-wildfire", "uae-covid")]
     ]
     folds = answers[EXAMPLES[2].question]
     assert folds[["case_name", "fold", "test_confidence", "passed"]].values.tolist() == [
@@ -230,7 +230,7 @@ def test_example_questions_answer_on_the_scenario(con: duckdb.DuckDBPyConnection
     assert answers[EXAMPLES[3].question]["confidence"].tolist() == [0.8, 0.7, 0.75]
     assert answers[EXAMPLES[4].question][["state", "unknown_days"]].values.tolist() == [
         ["calm'; DROP TABLE states; --", 5],
-        ["social.fear:present", 5],
+        ["social.lockdown:present", 5],
     ]
     assert answers[EXAMPLES[5].question]["signal"].tolist() == [
         "mobility.transit",
@@ -310,7 +310,7 @@ def test_export_writes_complete_folders_atomically(tmp_path: Path) -> None:
     assert [json.loads(s["parts"]) for s in states] == [
         [],
         [],
-        ["mobility.transit:low", "social.fear:present"],
+        ["mobility.workplaces:drop", "social.lockdown:present"],
     ]
     assert states[2]["state"] == "calm'; DROP TABLE states; --"
     assert [p.name for p in (tmp_path / "out").iterdir()] == [run_id]  # no temp folders left

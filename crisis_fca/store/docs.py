@@ -39,19 +39,19 @@ EXAMPLES: tuple[Example, ...] = (
         "HAVING count(DISTINCT case_name) > 1 ORDER BY ALL",
     ),
     Example(
-        "How did the transit -> fear rule's confidence move across validation folds?",
+        "How did the workplaces-drop -> lockdown-talk rule's confidence move across validation folds?",
         "SELECT r.case_name, r.lead, v.fold, v.train_confidence, v.test_confidence, v.passed\n"
         "FROM latest_rules AS r JOIN validations AS v USING (run_id, rule_id)\n"
-        "WHERE list_contains(r.premise, 'mobility.transit:low')\n"
-        "  AND r.consequent = 'social.fear:present'\n"
+        "WHERE list_contains(r.premise, 'mobility.workplaces:drop')\n"
+        "  AND r.consequent = 'social.lockdown:present'\n"
         "ORDER BY r.case_name, r.lead, v.fold",
     ),
     Example(
         "How has that rule changed from run to run?",
         "SELECT case_name, profile, seq, run_started, lead, confidence, rule_class, in_latest\n"
         "FROM rule_history\n"
-        "WHERE list_contains(premise, 'mobility.transit:low')\n"
-        "  AND consequent = 'social.fear:present'\n"
+        "WHERE list_contains(premise, 'mobility.workplaces:drop')\n"
+        "  AND consequent = 'social.lockdown:present'\n"
         "ORDER BY case_name, profile, lead, seq",
     ),
     Example(
