@@ -171,7 +171,11 @@ def _stability(stability: float, instability: float) -> str:
 
 OutOpt = Annotated[
     Path | None,
-    typer.Option("--out", help="Output folder (default: reports/CASE-PROFILE/).", file_okay=False),
+    typer.Option(
+        "--out",
+        help="Output folder (default: reports/, or reports/CASE-PROFILE/ for lattice files).",
+        file_okay=False,
+    ),
 ]
 
 
@@ -316,6 +320,7 @@ def run(
         Path | None,
         typer.Option("--db", help="DuckDB file (default: reports/crisis.duckdb).", dir_okay=False),
     ] = None,
+    out_dir: OutOpt = None,
 ) -> None:
     """Run the whole pipeline for a case and record it in the DuckDB store."""
     from datetime import UTC, datetime
@@ -326,11 +331,27 @@ def run(
     analysis = _analyse(case, data_dir, profile)
     _print_coverage(analysis.ingest)
     out.print(_rules_summary(analysis))
-    with _progress("writing the run to the database"):
-        stored = store_run(analysis, _db(db), started)
+    with _progress("writing the run to the database and rendering its brief"):
+        stored = store_run(analysis, _db(db), started, out_dir=out_dir or REPORTS_DIR)
     out.print(f"run {escape(stored.run_id)} stored in {stored.db}")
     for path in stored.files:
         out.print(f"wrote {path}")
+    out.print(f'query it: crisis-fca sql "select * from latest_rules" --db {stored.db}')
+
+
+@app.command()
+def brief(
+    case: CaseArg,
+    data_dir: DataDirOpt = None,
+    profile: ProfileOpt = "rigorous",
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="DuckDB file (default: reports/crisis.duckdb).", dir_okay=False),
+    ] = None,
+    out_dir: OutOpt = None,
+) -> None:
+    """Write a case's policy brief and interactive report (runs and records the pipeline)."""
+    run(case, data_dir=data_dir, profile=profile, db=db, out_dir=out_dir)
 
 
 DbOpt = Annotated[

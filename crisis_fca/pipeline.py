@@ -210,14 +210,62 @@ def run_record(run: CaseRun, started: datetime, status: str = "succeeded") -> Ru
     )
 
 
-def store_run(run: CaseRun, db: Path, started: datetime) -> StoredRun:
-    """Write one run to the DuckDB store in a single transaction (all or nothing)."""
-    from crisis_fca.records import run_tables
-    from crisis_fca.store import write_run
+def store_run(run: CaseRun, db: Path, started: datetime, out_dir: Path | None = None) -> StoredRun:
+    """Record one run in DuckDB (one transaction) and, with ``out_dir``, write its brief and report.
 
+    The pages are rendered in memory first and carry the run id; the database is written
+    next, all or nothing; the files are replaced atomically only after the database
+    committed, so a failed run leaves neither a half-written page nor a page without its run.
+    """
+    from crisis_fca._atomic import atomic_write_text
+    from crisis_fca.records import run_tables
+    from crisis_fca.store import new_run_id, write_run
+
+    record = run_record(run, started)
+    run_id = new_run_id(started)
     tables = run_tables(run.ingest.aligned, run.states, run.lattice.lattice, run.rules)
-    run_id = write_run(db, run_record(run, started), tables)
-    return StoredRun(run_id=run_id, db=db)
+    pages: dict[Path, str] = {}
+    if out_dir is not None:
+        pages, briefs = _render(run, tables, record, run_id, out_dir)
+        tables["briefs"] = briefs
+    write_run(db, record, tables, run_id=run_id)
+    files = tuple(atomic_write_text(path, html) for path, html in pages.items())
+    return StoredRun(run_id=run_id, db=db, files=files)
+
+
+def _render(
+    run: CaseRun, tables: dict[str, pd.DataFrame], record: RunRecord, run_id: str, out_dir: Path
+) -> tuple[dict[Path, str], pd.DataFrame]:
+    from crisis_fca.render import brief_texts, render_brief, render_report, run_view
+    from crisis_fca.render.outputs import brief_filename, report_filename
+
+    runs = pd.DataFrame(
+        [
+            {
+                "run_id": run_id,
+                "case_name": record.case,
+                "profile": record.profile,
+                "config_hash": record.config_hash,
+                "code_version": record.code_version,
+                "started": record.started,
+            }
+        ]
+    )
+    view = run_view(
+        {**tables, "runs": runs},
+        run.case,
+        state_values=run.states.values,
+        state_known=run.states.known,
+        state_meta=run.states.meta,
+        posts=run.ingest.aligned.posts,
+        concept_edges=run.lattice.lattice.edges,
+    )
+    brief, report = out_dir / brief_filename(view.meta), out_dir / report_filename(view.meta)
+    pages = {
+        brief: render_brief(view, report_href=report.name),
+        report: render_report(view, brief_href=brief.name),
+    }
+    return pages, brief_texts(view, output_path=brief)
 
 
 def _jsonable(value: object) -> object:

@@ -16,13 +16,28 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def real_db(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
     """A database holding one real rigorous and one real study run of uae-covid."""
-    db = tmp_path_factory.mktemp("store") / "crisis.duckdb"
+    folder = tmp_path_factory.mktemp("store")
+    db = folder / "crisis.duckdb"
     for profile in ("rigorous", "study"):
-        code = main(
-            ["run", "uae-covid", "--profile", profile, "--data-dir", str(data_dir), "--db", str(db)]
-        )
+        args = ["run", "uae-covid", "--profile", profile, "--data-dir", str(data_dir)]
+        code = main([*args, "--db", str(db), "--out", str(folder)])
         assert code == 0
     return db
+
+
+def test_run_writes_brief_and_report_and_records_them(real_db: Path) -> None:
+    """Both pages exist beside the database, carry the run id, and the briefs table points at them."""
+    for profile in ("rigorous", "study"):
+        brief = real_db.parent / f"uae-covid-{profile}-brief.html"
+        report = real_db.parent / f"uae-covid-{profile}-report.html"
+        run_id = query(real_db, "SELECT run_id FROM latest_runs WHERE profile = ?", [profile]).iloc[
+            0, 0
+        ]
+        assert run_id in brief.read_text(encoding="utf-8")
+        assert report.name in brief.read_text(encoding="utf-8")
+        assert brief.name in report.read_text(encoding="utf-8")
+        paths = query(real_db, "SELECT DISTINCT output_path FROM briefs WHERE run_id = ?", [run_id])
+        assert paths["output_path"].tolist() == [str(brief)]
 
 
 def test_sql_command_answers_after_a_run(real_db: Path, capsys: pytest.CaptureFixture[str]) -> None:

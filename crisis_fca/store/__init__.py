@@ -34,7 +34,7 @@ from crisis_fca.store.reader import export_run, list_runs, query, read_run
 from crisis_fca.store.schema import DATA_TABLES, RULE_CLASSES, RUN_STATUSES, TABLES
 from crisis_fca.store.tidy import signals_table, states_table
 from crisis_fca.store.views import VIEWS
-from crisis_fca.store.writer import RunRecord, record_failure, upgrade, write_run
+from crisis_fca.store.writer import RunRecord, new_run_id, record_failure, upgrade, write_run
 
 __all__ = [
     "DATA_TABLES",
@@ -55,6 +55,7 @@ __all__ = [
     "export_run",
     "list_runs",
     "migrate",
+    "new_run_id",
     "pending",
     "prepared_tables",
     "query",

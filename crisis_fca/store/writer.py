@@ -32,7 +32,7 @@ from crisis_fca.store.frames import prepared_tables
 from crisis_fca.store.migrations import SCHEMA_VERSION, database_label, migrate, rollback
 from crisis_fca.store.schema import DATA_TABLES, RUN_STATUSES, RUNS, Table, quote
 
-__all__ = ["RunRecord", "record_failure", "upgrade", "write_run"]
+__all__ = ["RunRecord", "new_run_id", "record_failure", "upgrade", "write_run"]
 
 Progress = Callable[[str], None]
 _FRAME = "_crisis_fca_frame"
@@ -74,6 +74,7 @@ def write_run(
     *,
     lock_timeout: float = WRITE_LOCK_TIMEOUT,
     progress: Progress | None = None,
+    run_id: str | None = None,
 ) -> str:
     """Store one run and its tables atomically; return its new ``run_id``.
 
@@ -86,6 +87,8 @@ def write_run(
             rows. The ``rules`` frame may leave out ``rule_id``: the store computes it.
         lock_timeout: seconds to wait for another process holding the file.
         progress: called with ``"writing <table>"`` before each table, inside the transaction.
+        run_id: the id to store the run under (from :func:`new_run_id`, when the caller needs
+            it before writing, e.g. to print it in a brief); default: a new one.
 
     Raises:
         StorageError: the file cannot be opened or upgraded, a frame does not fit its table,
@@ -93,7 +96,7 @@ def write_run(
             as a failed run and nothing else of the run is kept. Any other exception (from
             ``progress``, or an interrupt) is recorded the same way and re-raised as is.
     """
-    run_id = _new_run_id(run.started)
+    run_id = run_id or new_run_id(run.started)
     with connection(con_or_path, read_only=False, lock_timeout=lock_timeout) as con:
         migrate(con)
         try:
@@ -226,5 +229,6 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _new_run_id(started: datetime) -> str:
+def new_run_id(started: datetime) -> str:
+    """A unique run id: the UTC start time and a random suffix."""
     return f"{_utc(started):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
