@@ -48,5 +48,13 @@ test: $(STAMP) browser  ## set up, then run the whole test suite
 lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check crisis_fca flows tests
 
+TYPING := $(VENV)/.typing
+$(TYPING): $(STAMP)
+	$(BIN)/python -m pip install --quiet --group typing
+	@touch $(TYPING)
+
+typecheck: $(TYPING)  ## mypy --strict on the library
+	$(BIN)/mypy crisis_fca
+
 clean:  ## remove the virtualenv and generated reports
 	rm -rf $(VENV) reports/*.html reports/*.duckdb .pytest_cache

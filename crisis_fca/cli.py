@@ -11,15 +11,20 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.status import Status
 from rich.table import Table
 
 from crisis_fca.config import REPORTS_DIR, available_cases, load_case, resolve_data_dir
 from crisis_fca.errors import CrisisFCAError
+
+if TYPE_CHECKING:
+    from crisis_fca.pipeline import CaseRun, IngestResult
+    from crisis_fca.states import StateSet
 
 __all__ = ["app", "main"]
 
@@ -66,7 +71,7 @@ def _root(
 
 
 @contextmanager
-def _progress(label: str) -> Iterator[object]:
+def _progress(label: str) -> Iterator[Status]:
     with err.status(label) as status:
         yield status
 
@@ -92,10 +97,7 @@ def ingest(case: CaseArg, data_dir: DataDirOpt = None, profile: ProfileOpt = "ri
     _print_coverage(_ingest(case, data_dir, profile))
 
 
-def _print_coverage(result: object) -> None:
-    from crisis_fca.pipeline import IngestResult
-
-    assert isinstance(result, IngestResult)
+def _print_coverage(result: IngestResult) -> None:
     case, aligned = result.case, result.aligned
     out.print(
         f"[bold]{case.name}[/] ({case.profile} profile): {case.window.start}..{case.window.end}, "
@@ -104,37 +106,37 @@ def _print_coverage(result: object) -> None:
     table = Table(
         "signal", "source", "observed", "filled", "low-coverage", "missing", "first", "last"
     )
-    for row in aligned.coverage.itertuples(index=False):
+    for row in _records(aligned.coverage):
         table.add_row(
-            row.signal,
-            row.source,
-            str(row.observed),
-            str(row.filled),
-            str(row.low_coverage),
-            str(row.missing),
-            str(row.first or "-"),
-            str(row.last or "-"),
+            escape(str(row["signal"])),
+            escape(str(row["source"])),
+            str(row["observed"]),
+            str(row["filled"]),
+            str(row["low_coverage"]),
+            str(row["missing"]),
+            str(row["first"] or "-"),
+            str(row["last"] or "-"),
         )
     out.print(table)
     for note in result.notes:
         out.print(f"note: {escape(note)}")
 
 
-def _ingest(case: str, data_dir: Path | None, profile: str) -> object:
+def _ingest(case: str, data_dir: Path | None, profile: str) -> IngestResult:
     from crisis_fca.pipeline import ingest_case
 
     config = load_case(case, profile=profile)
     folder = resolve_data_dir(data_dir)
     with _progress(f"ingesting {config.name}") as status:
-        return ingest_case(config, folder, progress=lambda msg: status.update(msg))  # type: ignore[attr-defined]
+        return ingest_case(config, folder, progress=status.update)
 
 
 @app.command()
 def states(case: CaseArg, data_dir: DataDirOpt = None, profile: ProfileOpt = "rigorous") -> None:
     """Build the case's behavioural states; print prevalence, unknown days and descriptions."""
     result, state_set = _states(case, data_dir, profile)
-    summary = state_set.summary()  # type: ignore[attr-defined]
-    days = len(state_set.values)  # type: ignore[attr-defined]
+    summary = state_set.summary()
+    days = len(state_set.values)
     out.print(
         f"[bold]{escape(result.case.name)}[/] ({profile} profile): {len(summary)} states over {days} days"
     )
@@ -149,19 +151,22 @@ def states(case: CaseArg, data_dir: DataDirOpt = None, profile: ProfileOpt = "ri
             escape(str(row["description"])),
         )
     out.print(table)
-    if state_set.pruned:  # type: ignore[attr-defined]
-        pruned = ", ".join(state_set.pruned)  # type: ignore[attr-defined]
+    if state_set.pruned:
+        pruned = ", ".join(state_set.pruned)
         out.print(f"pruned (too rare or too common): {escape(pruned)}")
 
 
-def _states(case: str, data_dir: Path | None, profile: str) -> tuple[object, object]:
-    from crisis_fca.pipeline import IngestResult
+def _states(case: str, data_dir: Path | None, profile: str) -> tuple[IngestResult, StateSet]:
     from crisis_fca.states import states_for_case
 
     result = _ingest(case, data_dir, profile)
-    assert isinstance(result, IngestResult)
     with _progress("building states"):
         return result, states_for_case(result.aligned, result.case)
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    """Rows as plain dicts (typed access for the tables below)."""
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
 
 
 def _stability(stability: float, instability: float) -> str:
@@ -190,12 +195,11 @@ def lattice(
     """Build the concept lattice of days x states; print its top concepts; write the .cxt and CSV."""
     from crisis_fca._atomic import atomic_write_text
     from crisis_fca.lattice import to_csv, to_cxt
-    from crisis_fca.pipeline import IngestResult, case_lattice
+    from crisis_fca.pipeline import case_lattice
 
     result, state_set = _states(case, data_dir, profile)
-    assert isinstance(result, IngestResult)
     with _progress("building the concept lattice"):
-        built = case_lattice(state_set, result.case.lattice)  # type: ignore[arg-type]
+        built = case_lattice(state_set, result.case.lattice)
     lat = built.lattice
     out.print(
         f"[bold]{escape(result.case.name)}[/] ({profile} profile, {built.resolution} context "
@@ -219,14 +223,14 @@ def lattice(
             "date ranges",
             title=f"top {top} concepts: {title}",
         )
-        for row in ranked.head(top).itertuples(index=False):
-            runs = list(row.date_ranges)
+        for row in _records(ranked.head(top)):
+            runs = [str(r) for r in row["date_ranges"]]
             shown = ", ".join(runs[:4]) + (f", ... ({len(runs)} runs)" if len(runs) > 4 else "")
             table.add_row(
-                str(row.concept_id),
-                escape(" & ".join(row.intent)),
-                str(row.extent_size),
-                _stability(row.stability, row.instability),
+                str(row["concept_id"]),
+                escape(" & ".join(str(s) for s in row["intent"])),
+                str(row["extent_size"]),
+                _stability(float(row["stability"]), float(row["instability"])),
                 escape(shown),
             )
         out.print(table)
@@ -236,13 +240,13 @@ def lattice(
     out.print(f"wrote {cxt} and {csv}")
 
 
-def _analyse(case: str, data_dir: Path | None, profile: str) -> Any:
+def _analyse(case: str, data_dir: Path | None, profile: str) -> CaseRun:
     from crisis_fca.pipeline import analyse_case
 
     config = load_case(case, profile=profile)
     folder = resolve_data_dir(data_dir)
     with _progress(f"analysing {config.name}") as status:
-        return analyse_case(config, folder, progress=lambda msg: status.update(msg))  # type: ignore[attr-defined]
+        return analyse_case(config, folder, progress=status.update)
 
 
 def _pct(value: float) -> str:
@@ -270,27 +274,27 @@ def rules(
         "premise (day t)", "consequent", "lead", "days", "confidence [95% CI]", "lift", "q",
         "holdout", "result",
     )  # fmt: skip
-    for row in shown.itertuples(index=False):
+    for row in _records(shown):
         holdout = (
-            f"{_pct(row.holdout_confidence)} on {row.holdout_premise_days} d, "
-            f"lift {_num(row.holdout_lift)}"
+            f"{_pct(row['holdout_confidence'])} on {row['holdout_premise_days']} d, "
+            f"lift {_num(row['holdout_lift'])}"
         )
         table.add_row(
-            escape(" & ".join(row.premise)),
-            escape(str(row.consequent_state)),
-            str(row.lead_time),
-            f"{row.support_days}/{row.premise_days}",
-            f"{_pct(row.confidence)} [{_pct(row.confidence_low)}-{_pct(row.confidence_high)}]",
-            _num(row.lift),
-            _num(row.q_value, 3),
+            escape(" & ".join(row["premise"])),
+            escape(str(row["consequent_state"])),
+            str(row["lead_time"]),
+            f"{row['support_days']}/{row['premise_days']}",
+            f"{_pct(row['confidence'])} [{_pct(row['confidence_low'])}-{_pct(row['confidence_high'])}]",
+            _num(row["lift"]),
+            _num(row["q_value"], 3),
             holdout,
-            escape(str(row.status)),
+            escape(str(row["status"])),
         )
     out.print(table)
     out.print(_rules_summary(run))
 
 
-def _rules_summary(run: Any) -> str:
+def _rules_summary(run: CaseRun) -> str:
     summary, steps = run.rules.summary, run.rules.mining.steps
     raw = steps[(steps["rule_class"] == "same_day") & (steps["step"] == "min_lift")]
     raw_count = int(raw["remaining"].iloc[0]) if len(raw) else 0

@@ -48,11 +48,15 @@ def rules_frame(result: RulesResult) -> pd.DataFrame:
     rules = result.rules
     if rules.empty:
         return pd.DataFrame()
+    premises = pd.Series([tuple(sorted(p)) for p in rules["premise"]], index=rules.index, dtype=object)
+    passed = pd.Series(
+        [_filters_passed(result, kind) for kind in rules["rule_class"]], index=rules.index, dtype=object
+    )
     frame = rules.rename(columns=_RENAMES).assign(
-        premise=[tuple(sorted(p)) for p in rules["premise"]],
+        premise=premises,
         consequent=rules["consequent_state"],
         rule_class=rules["status"].map(CLASS_OF_STATUS),
-        filters_passed=[_filters_passed(result, kind) for kind in rules["rule_class"]],
+        filters_passed=passed,
         reasons=rules["reasons"].map(_reason_text),
     )
     frame["rule_id"] = [
@@ -128,7 +132,7 @@ def run_tables(
         "states": states_table(states.values, states.known, states.meta),
         "concepts": concepts_frame(lattice),
         "rules": rules_frame(result),
-        "validations": validations_frame(result, states.values.index),
+        "validations": validations_frame(result, pd.DatetimeIndex(states.values.index)),
     }
 
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import pandas as pd
-from vaderSentiment.vaderSentiment import (  # type: ignore[import-untyped]
+from vaderSentiment.vaderSentiment import (
     SentimentIntensityAnalyzer,
 )
 

@@ -18,7 +18,7 @@ import csv
 import io
 from collections import Counter
 
-import concepts  # type: ignore[import-untyped]
+import concepts
 import numpy as np
 import pandas as pd
 

@@ -15,8 +15,8 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go  # type: ignore[import-untyped]
-from plotly.subplots import make_subplots  # type: ignore[import-untyped]
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from crisis_fca.render.text import state_label
 from crisis_fca.render.view import Phase

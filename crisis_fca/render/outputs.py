@@ -17,7 +17,7 @@ from crisis_fca.render.hasse import MAX_NODES
 from crisis_fca.render.report import write_report
 from crisis_fca.render.view import RunView
 
-__all__ = ["RenderedRun", "write_outputs"]
+__all__ = ["RenderedRun", "brief_filename", "report_filename", "write_outputs"]
 
 
 @dataclass(frozen=True)

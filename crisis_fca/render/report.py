@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go  # type: ignore[import-untyped]
+import plotly.graph_objects as go
 from markupsafe import Markup
-from plotly.io.json import to_json_plotly  # type: ignore[import-untyped]
-from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
+from plotly.io.json import to_json_plotly
+from plotly.offline import get_plotlyjs
 
 from crisis_fca.render import text as tx
 from crisis_fca.render.brief import brief_filename

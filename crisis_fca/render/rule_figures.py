@@ -12,7 +12,7 @@ import html
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go  # type: ignore[import-untyped]
+import plotly.graph_objects as go
 
 from crisis_fca.render import text as tx
 from crisis_fca.render.score import NEUTRAL_DOMAINS, lead_time

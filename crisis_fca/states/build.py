@@ -176,7 +176,8 @@ def _primitive(
         sp.STLSpec: stl_state,
         sp.ChangeSpec: change_state,
     }[type(spec)]
-    return evaluate(series, spec)  # type: ignore[operator]
+    truth: Truth = evaluate(series, spec)  # type: ignore[operator]
+    return truth
 
 
 def _kept_days(
@@ -186,7 +187,7 @@ def _kept_days(
         return np.ones(len(values), dtype=bool)
     columns = [c for c in values.columns if any(fnmatchcase(str(c), p) for p in config.day_signals)]
     if status is not None:
-        present = status.reindex(index=values.index, columns=columns).ne("missing")
+        present = status.reindex(index=values.index, columns=columns) != "missing"
         present &= status.reindex(index=values.index, columns=columns).notna()
     else:
         present = values[columns].notna()

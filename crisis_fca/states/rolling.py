@@ -41,7 +41,7 @@ def past_zscore(series: pd.Series, window: int, min_periods: int) -> NDArray[np.
         z = dev / std
     flat = std == 0
     z[flat] = np.where(dev[flat] == 0, 0.0, np.where(dev[flat] > 0, np.inf, -np.inf))
-    return z
+    return np.asarray(z, dtype=np.float64)
 
 
 def zscore_state(series: pd.Series, spec: ZScoreSpec) -> Truth:
