@@ -11,7 +11,8 @@ them in order. Only light names are re-exported here, so ``import crisis_fca`` s
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
 
 from crisis_fca.config import CaseConfig, available_cases, load_case, resolve_data_dir
 from crisis_fca.errors import (
@@ -27,8 +28,8 @@ from crisis_fca.errors import (
 )
 
 try:
-    __version__ = version("crisis-fca")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = _version("crisis-fca")
+except _PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0+unknown"
 
 __all__ = [
