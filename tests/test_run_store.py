@@ -99,3 +99,40 @@ def test_failed_rule_reasons_are_stored(real_db: Path) -> None:
     failed = query(real_db, "SELECT reasons FROM latest_rules WHERE rule_class = 'failed'")
     assert len(failed) > 0
     assert failed["reasons"].map(lambda r: bool(re.search(r"\w", r or ""))).all()
+
+
+def test_runs_export_and_json_output(
+    real_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`runs` lists both runs, `export` writes every table of the newest run, `sql` speaks JSON."""
+    import json
+
+    import pandas as pd
+
+    capsys.readouterr()
+    assert main(["runs", "--db", str(real_db)]) == 0
+    listing = capsys.readouterr().out
+    assert listing.count("uae-covid") == 2
+    assert main(["export", "--db", str(real_db), "--format", "csv", "--out", str(tmp_path)]) == 0
+    newest = query(real_db, "SELECT run_id FROM runs ORDER BY seq DESC LIMIT 1").iloc[0, 0]
+    folder = tmp_path / newest
+    rules = pd.read_csv(folder / "rules.csv")
+    stored = query(real_db, "SELECT count(*) FROM rules WHERE run_id = ?", [newest]).iloc[0, 0]
+    assert len(rules) == stored
+    assert {"runs.csv", "rules.csv", "validations.csv", "states.csv"} <= {
+        p.name for p in folder.iterdir()
+    }
+    capsys.readouterr()
+    sql = "select profile, count(*) as n from latest_rules group by all order by all"
+    assert main(["sql", sql, "--db", str(real_db), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["profile"] for r in rows] == ["rigorous", "study"]
+
+
+def test_sql_refuses_writes(real_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The sql command is read-only: a DELETE is refused with a message, and nothing changes."""
+    before = query(real_db, "SELECT count(*) FROM rules").iloc[0, 0]
+    capsys.readouterr()
+    assert main(["sql", "delete from rules", "--db", str(real_db)]) == 1
+    assert "read-only" in capsys.readouterr().err.lower()
+    assert query(real_db, "SELECT count(*) FROM rules").iloc[0, 0] == before
