@@ -106,18 +106,20 @@ def test_rigorous_rules_are_out_of_sample_cross_domain_and_significant(data_dir:
 
 
 def test_the_studys_top_rule_is_definitional_in_the_rigorous_profile(data_dir: Path) -> None:
-    """calm-and-mobile is defined from mobility and emotion states: rigorous never tests that rule."""
-    candidates = _run("uae-covid", "rigorous", data_dir).rules.mining.candidates
-    top = candidates[
-        candidates["premise_states"].map(
-            lambda p: set(p) == {"mobility.grocery:spike", "social.sentiment:positive"}
-        )
-        & (candidates["consequent_state"] == "cross.emotion_mobility:calm")
-        & (candidates["lead"] == 0)
-    ]
-    assert len(top) <= 1
-    if len(top):
-        assert top["removed_by"].iloc[0] in {"no_definitional", "cross_domain_only"}
+    """calm-and-mobile is defined from sentiment (and mobility): rigorous links it to its premise."""
+    from crisis_fca.rules.filters import state_signals
+
+    run = _run("uae-covid", "rigorous", data_dir)
+    meta = run.states.meta
+    calm = state_signals("cross.emotion_mobility:calm", meta)
+    shared = state_signals("social.sentiment:positive", meta) & calm
+    assert "social.sentiment" in shared
+    assert {"mobility.retail", "mobility.workplaces"} <= calm
+    rules = run.rules.rules
+    same_pair = rules["premise"].map(lambda p: "social.sentiment:positive" in p) & (
+        rules["consequent_state"] == "cross.emotion_mobility:calm"
+    )
+    assert not same_pair.any()
 
 
 @pytest.mark.parametrize(("profile", "expect_none"), [("rigorous", True), ("study", False)])
