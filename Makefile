@@ -19,7 +19,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help setup browser run test lint typecheck clean
+.PHONY: help setup browser run test bench lint typecheck clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -44,6 +44,9 @@ run: $(STAMP)  ## set up, then run the default case: coverage table, rules, Duck
 
 test: $(STAMP) browser  ## set up, then run the whole test suite
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)  ## speed and memory, side by side against the reference engines (see benchmarks/README.md)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check crisis_fca flows tests

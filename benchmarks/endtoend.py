@@ -1,0 +1,152 @@
+"""End-to-end family: one case through the library, stage by stage, in a fresh process.
+
+The ``pipeline`` engine runs, per pass, :func:`crisis_fca.pipeline.analyse_case` --
+``ingest`` (read every source, score the posts with VADER and the lexicons, align),
+``states``, ``lattice`` (:func:`case_lattice` at the case's resolution, with stability) and
+``rules`` (:func:`validate_rules`: mining on the training window with the 1,000-shift
+circular null and FDR, holdout, rolling folds), timed by the library itself -- then
+:func:`crisis_fca.pipeline.store_run` twice into fresh temporary folders: without pages
+(``store``: one DuckDB transaction with every table) and with them (``render`` is that
+call's time minus the first: the brief and the report, rendered and written). Importing
+the library is timed once, before the first pass. The first pass in the process is the
+*cold* run (lazy imports of scipy, statsmodels, VADER, Jinja and Plotly included); the
+median of the later passes is the *warm* time.
+
+Hooks for the lead (marked ``HOOK``): :data:`EXTRA_STAGES` takes more ``(name, function)``
+stages, and the Prefect flow row is added in :func:`tasks`.
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.harness import Task
+
+__all__ = ["ENGINES", "EXTRA_STAGES", "Staged", "tasks"]
+
+Prepared = tuple[Callable[[], Any], Callable[[Any], dict[str, Any]]]
+
+
+@dataclass
+class Staged:
+    """A pass's result (a ``CaseRun``, or the states alone) and its stage times in seconds."""
+
+    run: Any
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+EXTRA_STAGES: list[tuple[str, Callable[[Any], object]]] = []
+"""HOOK: further stages after ``render``, each called with the pass's ``CaseRun``."""
+
+
+class _Pipeline:
+    """The library's stages for one case, run pass after pass in one process."""
+
+    def __init__(self, inputs: dict[str, Any], params: dict[str, Any]) -> None:
+        start = time.perf_counter()
+        from crisis_fca import pipeline
+        from crisis_fca.config import load_case
+        from crisis_fca.states import states_for_case
+
+        self.import_s = time.perf_counter() - start
+        self.lib, self.states_for_case = pipeline, states_for_case
+        self.case = load_case(inputs["case"], profile=inputs.get("profile", "rigorous"))
+        self.data_dir = Path(inputs["data_dir"])
+        self.dump: str | None = inputs.get("dump_states")
+        self.only_states = bool(params.get("only_states"))
+
+    def run(self) -> Staged:
+        """One pass: the four analysis stages, then store and render."""
+        if self.only_states:
+            aligned = self.lib.ingest_case(self.case, self.data_dir).aligned
+            return Staged(self._dumped(self.states_for_case(aligned, self.case)))
+        started = datetime.now(UTC)
+        run = self.lib.analyse_case(self.case, self.data_dir)
+        self._dumped(run.states)
+        staged = Staged(run, dict(run.timings))
+        with tempfile.TemporaryDirectory(prefix="crisis-fca-bench-") as tmp:
+            lap = time.perf_counter()
+            self.lib.store_run(run, Path(tmp) / "store.duckdb", started)
+            staged.stages["store"] = time.perf_counter() - lap
+            lap = time.perf_counter()
+            self.lib.store_run(run, Path(tmp) / "both.duckdb", started, out_dir=Path(tmp) / "pages")
+            staged.stages["render"] = time.perf_counter() - lap - staged.stages["store"]
+        for name, stage in EXTRA_STAGES:
+            lap = time.perf_counter()
+            stage(run)
+            staged.stages[name] = time.perf_counter() - lap
+        return staged
+
+    def _dumped(self, states: Any) -> Any:
+        """Pickle the first pass's states for the other families (once); return them."""
+        if self.dump:
+            from crisis_fca.rules import StateFrames
+
+            with open(self.dump, "wb") as fh:
+                pickle.dump(StateFrames(states.values, states.known, states.meta), fh)
+            self.dump = None
+        return states
+
+    def describe(self, staged: Staged) -> dict[str, Any]:
+        """Counts of what the last pass produced, and the import time."""
+        extra = {"import_s": self.import_s}
+        if self.only_states:
+            shape = staged.run.values.shape
+            return {
+                "counts": {"days": shape[0], "states": shape[1]},
+                "fingerprints": {},
+                "extra": extra,
+            }
+        run = staged.run
+        counts = {
+            "days": len(run.states.values),
+            "states": run.states.values.shape[1],
+            "concepts": len(run.lattice.lattice.concepts),
+            "edges": len(run.lattice.lattice.edges),
+            "candidates": len(run.rules.mining.candidates),
+            "rules": len(run.rules.rules),
+        }
+        return {"counts": counts, "fingerprints": {}, "extra": extra}
+
+
+def _pipeline(inputs: dict[str, Any], params: dict[str, Any]) -> Prepared:
+    pipeline = _Pipeline(inputs, params)
+    return pipeline.run, pipeline.describe
+
+
+ENGINES: dict[str, Callable[[dict[str, Any], dict[str, Any]], Prepared]] = {
+    "pipeline": _pipeline,
+    "states": lambda i, p: _pipeline(i, {"only_states": True}),
+}
+
+
+def tasks(path: str, *, repeats: int, states_only: bool = False) -> list[Task]:
+    """The library row (or just the ingest + states pass that feeds the other families).
+
+    HOOK: the Prefect flow row goes here -- a Task whose engine runs the uae-covid flow
+    from ``flows/`` in the worker (the first flow in a process pays Prefect's temporary
+    server start-up, ~12-26 s here; report it separately from the flow's own time).
+    """
+    label = "uae-covid (rigorous profile, 671 days)"
+    key = "states" if states_only else "pipeline"
+    engine = "ingest + states (inputs for the other families)" if states_only else "library"
+    task = Task(
+        family="end-to-end",
+        context=label,
+        engine=engine,
+        module=__name__,
+        key=key,
+        inputs=path,
+        cap=600.0,
+        repeats=0 if states_only else repeats,
+        slow=600.0,
+        reference=True,
+    )
+    return [task]

@@ -1,0 +1,283 @@
+"""The benchmark suite's engines solve the same problem: counts and fingerprints agree.
+
+Correctness only -- no wall-clock assertion anywhere. Hand-worked cases fix the expected
+answers; small persistent contexts check crisis-fca, ``concepts``, mlxtend and (when
+installed) pyfim against each other through the very engine wrappers the benchmark
+times, and the subprocess harness is checked for its measurements and its cap.
+"""
+
+from __future__ import annotations
+
+import pickle
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks import lattice, mining, null
+from benchmarks.data import baseline_input, lead_time_states, markov_context, mining_task
+from benchmarks.harness import Result, Task, run_task
+from benchmarks.report import agreement, speedup
+from crisis_fca.rules import MiningConfig, StateFrames
+
+LATTICE_ENGINES = ["crisis-fca", "crisis-fca-nostab", "crisis-fca-enum", "concepts"]
+MINING_BASELINES = ["mlxtend-apriori", "mlxtend-fpgrowth"]
+
+
+def _outcome(engines: dict[str, Any], key: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Prepare, run once and describe one engine, exactly as the worker does."""
+    run, describe = engines[key](inputs, {})
+    return describe(run())  # type: ignore[no-any-return]
+
+
+def _lattice_input(columns: dict[str, list[int]]) -> dict[str, Any]:
+    days = pd.date_range("2020-03-01", periods=len(next(iter(columns.values()))), name="date")
+    return {"values": pd.DataFrame(columns, index=days).astype(bool), "known": None}
+
+
+# -- lattice -------------------------------------------------------------------------------
+
+
+def _brute_lattice(frame: pd.DataFrame) -> dict[str, Any]:
+    """Every closed intent by closing all 2^m state sets, covers by pairwise comparison."""
+    names, rows = list(frame.columns), [set(frame.columns[r]) for r in frame.to_numpy()]
+    intents = set()
+    for size in range(len(names) + 1):
+        for subset in combinations(names, size):
+            extent = [r for r in rows if set(subset) <= r]
+            intents.add(frozenset(set.intersection(*extent)) if extent else frozenset(names))
+    covers = [
+        (up, low)
+        for up in intents
+        for low in intents
+        if up < low and not any(up < mid < low for mid in intents)
+    ]
+    return {
+        "counts": {"concepts": len(intents), "edges": len(covers)},
+        "fingerprints": {
+            "intents": lattice.fingerprint("|".join(sorted(i)) for i in intents),
+            "edges": lattice.fingerprint(
+                f"{'|'.join(sorted(u))}>{'|'.join(sorted(lo))}" for u, lo in covers
+            ),
+        },
+    }
+
+
+def test_hand_lattice_counts_in_every_engine() -> None:
+    # days: {a,b}, {a}, {b}: concepts (∅,3) ({a},2) ({b},2) ({a,b},1); covers ∅>a, ∅>b, a>ab, b>ab
+    inputs = _lattice_input({"a": [1, 1, 0], "b": [1, 0, 1]})
+    want = {"intents": lattice.fingerprint(["", "a", "b", "a|b"])}
+    want["edges"] = lattice.fingerprint([">a", ">b", "a>a|b", "b>a|b"])
+    for key in LATTICE_ENGINES:
+        out = _outcome(lattice.ENGINES, key, inputs)
+        assert out["counts"]["concepts"] == 4, key
+        assert out["fingerprints"]["intents"] == want["intents"], key
+        if key != "crisis-fca-enum":
+            assert out["counts"]["edges"] == 4, key
+            assert out["fingerprints"]["edges"] == want["edges"], key
+
+
+def _assert_matches(out: dict[str, Any], want: dict[str, Any], key: str) -> None:
+    """Every count and fingerprint ``out`` reports equals the brute-force answer."""
+    for name, value in out["counts"].items():
+        assert value == want["counts"][name], (key, name)
+    for name, value in out["fingerprints"].items():
+        assert value == want["fingerprints"][name], (key, name)
+
+
+@pytest.mark.parametrize("m", [5, 9])
+def test_lattice_engines_agree_on_persistent_contexts(m: int) -> None:
+    inputs = {"values": markov_context(150, m, seed=m), "known": None}
+    want = _brute_lattice(inputs["values"])
+    assert want["counts"]["concepts"] > 2 * m  # a real lattice, not a chain
+    for key in LATTICE_ENGINES:
+        _assert_matches(_outcome(lattice.ENGINES, key, inputs), want, key)
+
+
+def test_real_mobility_lattice_in_every_engine(uae_mobility: dict[str, Any]) -> None:
+    want = _brute_lattice(uae_mobility["values"])
+    assert want["counts"]["concepts"] > 10
+    for key in LATTICE_ENGINES:
+        _assert_matches(_outcome(lattice.ENGINES, key, uae_mobility), want, key)
+
+
+def test_pyfim_closed_sets_with_its_top_and_bottom_restored() -> None:
+    pytest.importorskip("fim")
+    # 'u' holds every day, so the top concept's intent is {u} -- pyfim never reports the
+    # top -- and no day has all three states, so the bottom {a,b,u} has no supporting day:
+    # 4 concepts, {u}, {a,u}, {b,u}, {a,b,u}, worked out by hand.
+    inputs = _lattice_input({"u": [1, 1, 1, 1], "a": [1, 1, 0, 0], "b": [0, 0, 1, 1]})
+    out = _outcome(lattice.ENGINES, "pyfim", inputs)
+    assert out["counts"] == {"concepts": 4}
+    assert out["fingerprints"]["intents"] == lattice.fingerprint(["u", "a|u", "b|u", "a|b|u"])
+    wider = {"values": markov_context(150, 9, seed=3), "known": None}
+    _assert_matches(
+        _outcome(lattice.ENGINES, "pyfim", wider), _brute_lattice(wider["values"]), "pyfim"
+    )
+
+
+# -- mining --------------------------------------------------------------------------------
+
+
+def _hand_states() -> StateFrames:
+    a = [1, 1, 1, 0, 0, 1, 1, 0]
+    b = [0, 1, 1, 1, 0, 0, 1, 1]
+    days = pd.date_range("2020-03-01", periods=8, name="date")
+    values = pd.DataFrame({"mobility.a:low": a, "social.b:present": b}, index=days).astype(bool)
+    meta = pd.DataFrame(
+        {"domain": ["mobility", "social"], "signal": ["mobility.a", "social.b"], "parts": [(), ()]},
+        index=values.columns,
+    )
+    return StateFrames(values, values | True, meta)
+
+
+def _mining_inputs(
+    states: StateFrames, base: MiningConfig
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    task = mining_task(base)
+    ours = {"states": states, "task": task, "confidence": (3, 5)}
+    return ours, baseline_input(states, task)
+
+
+def test_hand_rules_in_every_mining_engine() -> None:
+    # 7 complete days (t+1 is unknown on the last day). By hand, confidence >= 0.6:
+    # a => b[t+0] 3/5, a => a[t+1] 3/5, a => b[t+1] 5/5, b => a[t+0] 3/4, b => b[t+1] 3/4;
+    # b => a[t+1] is 1/4, and a => a[t+0], b => b[t+0] are trivial.
+    a, b = "mobility.a:low", "social.b:present"
+    want = [
+        mining.rule_key([a], f"{b}[t+0]", 3, 5, 4),
+        mining.rule_key([a], f"{a}[t+1]", 3, 5, 4),
+        mining.rule_key([a], f"{b}[t+1]", 5, 5, 5),
+        mining.rule_key([b], f"{a}[t+0]", 3, 4, 5),
+        mining.rule_key([b], f"{b}[t+1]", 3, 4, 5),
+    ]
+    ours, theirs = _mining_inputs(_hand_states(), MiningConfig(leads=(0, 1), max_premise=1))
+    assert len(theirs["frame"]) == 7
+    assert theirs["need"] == 1
+    for key in ["crisis-fca-enum", "crisis-fca-mine", *MINING_BASELINES]:
+        out = _outcome(mining.ENGINES, key, ours if key.startswith("crisis") else theirs)
+        assert out["counts"]["rules"] == 5, key
+        assert out["fingerprints"]["rules"] == lattice.fingerprint(want), key
+
+
+@pytest.mark.parametrize(("days", "n_states", "seed"), [(240, 7, 1), (240, 8, 5)])
+def test_mining_engines_agree_on_synthetic_lead_time_contexts(
+    days: int, n_states: int, seed: int
+) -> None:
+    ours, theirs = _mining_inputs(lead_time_states(days, n_states, seed), MiningConfig())
+    ref = _outcome(mining.ENGINES, "crisis-fca-enum", ours)
+    assert ref["counts"]["rules"] > 50
+    others = {"crisis-fca-mine": ours} | dict.fromkeys(MINING_BASELINES, theirs)
+    for key, inputs in others.items():
+        out = _outcome(mining.ENGINES, key, inputs)
+        assert out["counts"]["rules"] == ref["counts"]["rules"], key
+        assert out["fingerprints"] == ref["fingerprints"], key
+
+
+def test_pyfim_rules_agree() -> None:
+    pytest.importorskip("fim")
+    ours, theirs = _mining_inputs(_hand_states(), MiningConfig(leads=(0, 1), max_premise=1))
+    assert _outcome(mining.ENGINES, "pyfim", theirs)["counts"]["rules"] == 5
+    ours, theirs = _mining_inputs(lead_time_states(240, 8, 5), MiningConfig())
+    want = _outcome(mining.ENGINES, "crisis-fca-enum", ours)
+    got = _outcome(mining.ENGINES, "pyfim", theirs)
+    assert got["fingerprints"] == want["fingerprints"]
+
+
+def test_null_row_counts_every_candidate_and_every_admissible_offset() -> None:
+    states = lead_time_states(200, 7, 2)
+    out = _outcome(null.ENGINES, "crisis-fca-null", {"states": states, "mining": MiningConfig()})
+    # 200 days, min_offset 30 (< 200 // 4): offsets 30..170, all of them (fewer than 1,000)
+    assert out["counts"]["offsets"] == 141
+    assert out["counts"]["rules"] > 0
+    assert out["extra"]["p_min"] >= 1 / 142
+
+
+# -- harness and report --------------------------------------------------------------------
+
+
+def test_worker_measures_in_a_subprocess(tmp_path: Path) -> None:
+    path = tmp_path / "ctx.pkl"
+    path.write_bytes(pickle.dumps(_lattice_input({"a": [1, 1, 0], "b": [1, 0, 1]})))
+    task = Task(
+        "lattice", "hand", "crisis-fca", "benchmarks.lattice", "crisis-fca", str(path), repeats=2
+    )
+    result = run_task(task)
+    assert result.status == "ok", result.message
+    assert len(result.walls) == 2
+    assert len(result.cpus) == 2
+    assert result.counts == {"concepts": 4, "edges": 4}
+    assert result.maxrss_mb is not None
+    assert result.ready_rss_mb is not None
+    assert result.maxrss_mb >= result.ready_rss_mb
+    assert result.py_peak_mb is not None
+
+
+def test_worker_over_its_cap_is_killed_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "ctx.pkl"
+    path.write_bytes(pickle.dumps({"values": markov_context(671, 16, seed=16), "known": None}))
+    task = Task("lattice", "m16", "concepts", "benchmarks.lattice", "concepts", str(path), cap=0.05)
+    result = run_task(task)
+    assert result.status == "timeout"
+    assert result.median is None
+
+
+def _result(key: str, status: str, walls: list[float], **task: Any) -> Result:
+    counts = task.pop("counts", {"rules": 3})
+    spec = Task("mining", "ctx", key, "m", key, "", **task)
+    return Result(spec, status=status, walls=walls, counts=counts, fingerprints={"rules": "x"})
+
+
+def test_ratios_use_the_faster_baseline_or_a_lower_bound() -> None:
+    ours = _result("ours", "ok", [0.5], reference=True)
+    slow = _result("apriori", "ok", [10.0], baseline=True)
+    slower = _result("fpgrowth", "timeout", [], baseline=True, cap=120.0)
+    assert speedup(ours, [ours, slow, slower]) == "20x"
+    assert speedup(ours, [ours, slower]) == "> 240x"
+    assert speedup(slower, [ours, slow, slower]) == "—"
+
+
+def test_agreement_names_what_differs() -> None:
+    ref = _result("ours", "ok", [0.5], reference=True)
+    same = _result("apriori", "ok", [1.0])
+    fewer = _result("fpgrowth", "ok", [1.0], counts={"rules": 2})
+    assert agreement(ref, [ref, same]) == "ref"
+    assert agreement(same, [ref, same]) == "yes"
+    assert agreement(fewer, [ref, fewer]) == "NO: rules 2 vs 3"
+
+
+@pytest.fixture(scope="module")
+def uae_mobility(data_dir: Path) -> dict[str, Any]:
+    """Six UAE mobility states (the study's thresholds and a deeper one), plain csv."""
+    import csv
+
+    path = data_dir / "google_mobility_ae" / "AE_Region_Mobility_Report_2020-02-15_2022-10-15.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = [
+            r
+            for r in csv.DictReader(fh)
+            if not r["sub_region_1"] and "2020-03-01" <= r["date"] <= "2021-12-31"
+        ]
+    col = {
+        "retail": "retail_and_recreation_percent_change_from_baseline",
+        "transit": "transit_stations_percent_change_from_baseline",
+        "grocery": "grocery_and_pharmacy_percent_change_from_baseline",
+        "residential": "residential_percent_change_from_baseline",
+        "workplaces": "workplaces_percent_change_from_baseline",
+    }
+    values = {k: np.array([int(r[c]) for r in rows]) for k, c in col.items()}
+    frame = pd.DataFrame(
+        {
+            "mobility.retail:drop": values["retail"] < -25,
+            "mobility.transit:drop": values["transit"] < -30,
+            "mobility.grocery:spike": values["grocery"] > 10,
+            "mobility.residential:increase": values["residential"] > 8,
+            "mobility.workplaces:drop": values["workplaces"] < -25,
+            "mobility.retail:deep": values["retail"] < -50,
+        },
+        index=pd.DatetimeIndex([r["date"] for r in rows], name="date"),
+    )
+    return {"values": frame, "known": None}
