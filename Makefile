@@ -27,7 +27,7 @@ help:  ## list targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e . --group test --group lint
+	$(BIN)/python -m pip install --quiet -e ".[dask]" --group test --group lint
 	@touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv and install crisis-fca with its test tools
