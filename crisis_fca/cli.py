@@ -7,12 +7,14 @@ traceback (``--debug`` shows it); usage errors exit with 2.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -249,12 +251,16 @@ def _analyse(case: str, data_dir: Path | None, profile: str) -> CaseRun:
         return analyse_case(config, folder, progress=status.update)
 
 
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def _pct(value: float) -> str:
-    return "-" if value != value else f"{value:.0%}"  # NaN-safe
+    return "-" if _missing(value) else f"{value:.0%}"
 
 
 def _num(value: float, digits: int = 2) -> str:
-    return "-" if value != value else f"{value:.{digits}f}"
+    return "-" if _missing(value) else f"{value:.{digits}f}"
 
 
 @app.command()
@@ -315,15 +321,22 @@ def _rules_summary(run: CaseRun) -> str:
     return "\n".join(escape(line) for line in lines)
 
 
+DbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="DuckDB file (default: $CRISIS_FCA_DB, else reports/crisis.duckdb).",
+        dir_okay=False,
+    ),
+]
+
+
 @app.command()
 def run(
     case: CaseArg,
     data_dir: DataDirOpt = None,
     profile: ProfileOpt = "rigorous",
-    db: Annotated[
-        Path | None,
-        typer.Option("--db", help="DuckDB file (default: reports/crisis.duckdb).", dir_okay=False),
-    ] = None,
+    db: DbOpt = None,
     out_dir: OutOpt = None,
 ) -> None:
     """Run the whole pipeline for a case and record it in the DuckDB store."""
@@ -348,24 +361,11 @@ def brief(
     case: CaseArg,
     data_dir: DataDirOpt = None,
     profile: ProfileOpt = "rigorous",
-    db: Annotated[
-        Path | None,
-        typer.Option("--db", help="DuckDB file (default: reports/crisis.duckdb).", dir_okay=False),
-    ] = None,
+    db: DbOpt = None,
     out_dir: OutOpt = None,
 ) -> None:
     """Write a case's policy brief and interactive report (runs and records the pipeline)."""
     run(case, data_dir=data_dir, profile=profile, db=db, out_dir=out_dir)
-
-
-DbOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        help="DuckDB file (default: $CRISIS_FCA_DB, else reports/crisis.duckdb).",
-        dir_okay=False,
-    ),
-]
 
 
 def _db(db: Path | None) -> Path:
