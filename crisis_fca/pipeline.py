@@ -7,11 +7,11 @@ stage functions as tasks. Nothing here reads or writes files itself: reading hap
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -21,19 +21,20 @@ from crisis_fca.ingest import SourceData, read_source
 
 if TYPE_CHECKING:
     from crisis_fca.lattice import Lattice
-    from crisis_fca.store import RunRecord
     from crisis_fca.rules import RulesResult
     from crisis_fca.states import StateSet
+    from crisis_fca.store import RunRecord
 
 __all__ = [
     "CaseLattice",
     "CaseRun",
-    "StoredRun",
     "IngestResult",
+    "StoredRun",
     "analyse_case",
     "case_lattice",
     "code_version",
     "ingest_case",
+    "require_known_states",
     "run_record",
     "source_signals",
     "store_run",
@@ -150,6 +151,7 @@ def analyse_case(case: CaseConfig, data_dir: Path, progress: Progress | None = N
     report("building behavioural states")
     start = perf_counter()
     states = states_for_case(ingest.aligned, case)
+    require_known_states(states, case)
     timings["states"] = perf_counter() - start
     report("building the concept lattice")
     start = perf_counter()
@@ -160,6 +162,31 @@ def analyse_case(case: CaseConfig, data_dir: Path, progress: Progress | None = N
     rules = validate_rules(states, case.mining, case.validation)
     timings["rules"] = perf_counter() - start
     return CaseRun(ingest, states, lattice, rules, timings)
+
+
+def require_known_states(states: StateSet, case: CaseConfig) -> None:
+    """Refuse a run in which no data state is known on any day (only the calendar is).
+
+    Without this, such a run "succeeds" with no rules, and its brief reads as if the data
+    held no pattern, when in fact nothing could be evaluated.
+
+    Raises:
+        EmptyContextError: listing the states and why each may be unknown.
+    """
+    from crisis_fca.errors import EmptyContextError
+
+    data = [s for s in states.names if states.meta.at[s, "domain"] != "calendar"]
+    if any(states.known[s].any() for s in data):
+        return
+    listed = ", ".join(data[:8]) + (f" and {len(data) - 8} more" if len(data) > 8 else "")
+    msg = (
+        f"case {case.name!r}: every data state ({listed or 'none defined'}) is unknown on every "
+        f"day of {case.window.start}..{case.window.end}, so there is nothing to analyse. "
+        "Check the coverage table (`crisis-fca ingest CASE`: are the signals observed in the "
+        "window?) and the states' windows (a z-score or quantile state needs `window` / "
+        "`min_periods` observed days before a day, a baseline its baseline days)."
+    )
+    raise EmptyContextError(msg)
 
 
 def code_version() -> str:
@@ -191,8 +218,17 @@ class StoredRun:
     files: tuple[Path, ...] = ()
 
 
-def run_record(run: CaseRun, started: datetime, status: str = "succeeded") -> RunRecord:
-    """The store's record of a run: what was run, on which data, by which code."""
+def run_record(
+    run: CaseRun,
+    started: datetime,
+    status: str = "succeeded",
+    params: Mapping[str, Any] | None = None,
+) -> RunRecord:
+    """The store's record of a run: what was run, on which data, by which code.
+
+    ``params`` adds context to ``runs.params`` (the flows record the orchestrator, the flow
+    run id, the inputs' fingerprint and which stages came from the cache).
+    """
     from crisis_fca.config import config_hash
     from crisis_fca.fetch import data_checksums
     from crisis_fca.store import RunRecord
@@ -206,31 +242,49 @@ def run_record(run: CaseRun, started: datetime, status: str = "succeeded") -> Ru
         started=started,
         finished=datetime.now(UTC),
         status=status,
-        params={"summary": _jsonable(run.rules.summary), "timings": run.timings},
+        params={
+            "summary": _jsonable(run.rules.summary),
+            "timings": run.timings,
+            **(params or {}),
+        },
     )
 
 
-def store_run(run: CaseRun, db: Path, started: datetime, out_dir: Path | None = None) -> StoredRun:
+def store_run(
+    run: CaseRun,
+    db: Path,
+    started: datetime,
+    out_dir: Path | None = None,
+    *,
+    params: Mapping[str, Any] | None = None,
+) -> StoredRun:
     """Record one run in DuckDB (one transaction) and, with ``out_dir``, write its brief and report.
 
-    The pages are rendered in memory first and carry the run id; the database is written
-    next, all or nothing; the files are replaced atomically only after the database
-    committed, so a failed run leaves neither a half-written page nor a page without its run.
+    The pages are rendered in memory first and carry the run id; they are then written in
+    full to temporary files beside their targets (so a full disk or a read-only folder stops
+    the run before the database is touched); the database is written next, all or nothing;
+    the temporary files replace the pages only after the database committed, and are
+    removed if it did not. A failed run leaves neither a half-written page, nor a page
+    without its run, nor a run whose pages could not be written.
     """
-    from crisis_fca._atomic import atomic_write_text
+    from crisis_fca._atomic import commit_all, discard_all, stage_all
     from crisis_fca.records import run_tables
     from crisis_fca.store import new_run_id, write_run
 
-    record = run_record(run, started)
+    record = run_record(run, started, params=params)
     run_id = new_run_id(started)
     tables = run_tables(run.ingest.aligned, run.states, run.lattice.lattice, run.rules)
     pages: dict[Path, str] = {}
     if out_dir is not None:
         pages, briefs = _render(run, tables, record, run_id, out_dir)
         tables["briefs"] = briefs
-    write_run(db, record, tables, run_id=run_id)
-    files = tuple(atomic_write_text(path, html) for path, html in pages.items())
-    return StoredRun(run_id=run_id, db=db, files=files)
+    staged = stage_all(pages)  # a full disk or read-only folder fails here, before the database
+    try:
+        write_run(db, record, tables, run_id=run_id)
+    except BaseException:
+        discard_all(staged)
+        raise
+    return StoredRun(run_id=run_id, db=db, files=commit_all(staged))
 
 
 def _render(

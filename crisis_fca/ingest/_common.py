@@ -10,7 +10,11 @@ parsing keep that index, so an error found late still points at the right line. 
 stay text until :func:`parse_dates` / :func:`parse_numbers` convert them, which is what
 makes those messages possible (pandas' own parsers only say *that* something failed).
 Tolerated: a UTF-8 byte-order mark, CRLF line ends, blank and all-empty rows,
-thousands separators (``"85,983,765.00"``).
+thousands separators (``"85,983,765.00"``) where the source writes them (PeMS, CAL FIRE).
+Refused with a message that says so: a semicolon- or tab-separated export, a file whose
+header row is missing, a date after today (an observation cannot come from the future),
+and a thousands separator in a source that never writes one (``"1,234"`` there may be a
+decimal comma, so it is ambiguous).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import io
 import math
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +37,8 @@ from crisis_fca.ingest import SIGNAL_COLUMNS
 __all__ = [
     "check_unique_days",
     "empty_signals",
+    "future_day_message",
+    "latest_allowed_day",
     "origin",
     "parse_date",
     "parse_dates",
@@ -107,6 +113,7 @@ def read_table(path: Path, where: str) -> pd.DataFrame:
     records = _records(read_text(path, where), where)
     (header_line, header), rows = records[0], records[1:]
     _check_header(header, header_line, where)
+    _check_separator(header, header_line, where)
     for line, row in rows:
         if len(row) != len(header):
             msg = (
@@ -145,9 +152,31 @@ def _records(text: str, where: str) -> list[tuple[int, list[str]]]:
 
 def _check_header(header: list[str], line: int, where: str) -> None:
     dupes = sorted({name for name in header if header.count(name) > 1})
+    if dupes and _looks_like_data(header, dates=False):  # JHU's header is dates
+        msg = (
+            f"{where}: line {line} holds data ({header[:4]}...), not column names: the "
+            "header row is missing. Add the source's header line at the top of the file, "
+            "or re-export it with headers."
+        )
+        raise SchemaError(msg)
     if dupes:
         msg = f"{where}: the header (line {line}) names column(s) {dupes} twice; rename them"
         raise SchemaError(msg)
+
+
+def _check_separator(header: list[str], line: int, where: str) -> None:
+    """A one-column header holding ``;`` or a tab: an export with another separator."""
+    if len(header) != 1:
+        return
+    for mark, name in ((";", "semicolon"), ("\t", "tab")):
+        if mark in header[0]:
+            msg = (
+                f"{where}: the header (line {line}) is one column holding {name}s "
+                f"({header[0][:60]!r}...): the file is {name}-separated (a spreadsheet "
+                "export with a regional setting). Re-export it as comma-separated CSV with "
+                "'.' as the decimal point."
+            )
+            raise SchemaError(msg)
 
 
 def require_columns(table: pd.DataFrame, expected: Sequence[str], where: str) -> None:
@@ -161,7 +190,14 @@ def require_columns(table: pd.DataFrame, expected: Sequence[str], where: str) ->
     missing = [c for c in expected if c not in found]
     if not missing:
         return
-    lowered = {name.lower(): name for name in found}
+    if _looks_like_data(found, dates=True):
+        msg = (
+            f"{where}: the first line holds data ({found[:4]}...), not column names: the "
+            f"header row is missing. Add the header line {list(expected)} (in the source's "
+            "own column order) at the top of the file, or re-export it with headers."
+        )
+        raise SchemaError(msg)
+    lowered = {name.lower(): name for name in found if name not in expected}  # unclaimed
     described = []
     for name in missing:
         close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.5)
@@ -175,6 +211,38 @@ def require_columns(table: pd.DataFrame, expected: Sequence[str], where: str) ->
     raise SchemaError(msg)
 
 
+def _looks_like_data(cells: Sequence[str], *, dates: bool) -> bool:
+    """Most header cells are numbers (or dates): the header line is really a data row."""
+    filled = [c for c in cells if c]
+    data = [c for c in filled if _number(c, percent=True) is not None or (dates and _is_date(c))]
+    return len(data) * 2 > len(filled) > 0
+
+
+def _is_date(cell: str) -> bool:
+    formats = ("%m/%d/%Y %H:%M", "%m/%d/%Y", "%m/%d/%y", "%d.%m.%Y")
+    return parse_date(cell) is not None or parse_date(cell, formats) is not None
+
+
+def latest_allowed_day(today: date | None = None) -> datetime:
+    """The last day an observation may carry: tomorrow (UTC), so no time zone is refused.
+
+    Example:
+        >>> latest_allowed_day(date(2025, 2, 5))
+        datetime.datetime(2025, 2, 6, 0, 0)
+    """
+    day = today or datetime.now(UTC).date()
+    return datetime.combine(day + timedelta(days=1), datetime.min.time())
+
+
+def future_day_message(where: str, at: str, value: str, day: datetime) -> str:
+    """The message for a date after :func:`latest_allowed_day` (shared by the adapters)."""
+    return (
+        f"{where}: {at}: {value!r} is {day:%Y-%m-%d}, a day in the future (today is "
+        f"{datetime.now(UTC):%Y-%m-%d} UTC). A raw file holds observed days only: fix the "
+        "year (or the date format's day/month order) or drop the row."
+    )
+
+
 def parse_dates(
     values: pd.Series, where: str, column: str, formats: Sequence[str] | None = None
 ) -> pd.Series:
@@ -184,8 +252,10 @@ def parse_dates(
     ISO 8601 (``2020-04-10``). The index (line numbers) is kept.
 
     Raises:
-        SchemaError: naming the line, column and value of the first cell that is not a date.
+        SchemaError: naming the line, column and value of the first cell that is not a
+            date, or that is a day after tomorrow (UTC).
     """
+    latest = latest_allowed_day()
     parsed = []
     for line, cell in values.items():
         stamp = parse_date(str(cell), formats)
@@ -196,6 +266,9 @@ def parse_dates(
                 f"format {expected}. Fix the value (or the source's date format) or drop the row."
             )
             raise SchemaError(msg)
+        if stamp >= latest:
+            at = f"line {line}, column {column!r}"
+            raise SchemaError(future_day_message(where, at, str(cell), stamp))
         parsed.append(stamp)
     return pd.Series(np.array(parsed, dtype="datetime64[ns]"), index=values.index, name=column)
 
@@ -225,6 +298,7 @@ def parse_numbers(
     where: str,
     *,
     percent: bool = False,
+    thousands: bool = True,
     fix: str = _NUMBER_FIX,
 ) -> pd.DataFrame:
     """Text cells of ``columns`` -> float64 (empty / ``NA`` -> NaN), same index.
@@ -236,19 +310,32 @@ def parse_numbers(
 
     Args:
         percent: also accept a trailing ``%`` (``"95%"`` -> 95.0).
+        thousands: accept thousands separators (``"1,234.5"``); ``False`` for sources
+            that never write them, where ``"1,234"`` may be a decimal comma.
         fix: the advice appended to an error message.
 
     Raises:
-        SchemaError: naming the line, column and value of the first non-number.
+        SchemaError: naming the line, column and value of the first non-number, of an
+            infinite value, or of a thousands separator where none is expected.
     """
     cells = table[list(columns)].to_numpy(dtype=object)
     out = np.empty(cells.shape, dtype="float64")
     for (i, j), cell in np.ndenumerate(cells):
-        value = _number(str(cell), percent)
+        text = str(cell)
+        value = _number(text, percent)
+        if value is not None and not thousands and "," in text:
+            msg = (
+                f"{where}: line {table.index[i]}, column {columns[j]!r}: {cell!r} has a "
+                "comma, but this source never writes thousands separators, so it may be a "
+                "decimal comma (1,234 = 1.234?). Write the number without separators, with "
+                "'.' as the decimal point."
+            )
+            raise SchemaError(msg)
         if value is None:
+            infinite = " (an infinite value cannot be analysed)" if _is_infinite(text) else ""
             msg = (
                 f"{where}: line {table.index[i]}, column {columns[j]!r}: {cell!r} is not a "
-                f"number. {fix}"
+                f"number{infinite}. {fix}"
             )
             raise SchemaError(msg)
         out[i, j] = value
@@ -267,6 +354,13 @@ def _number(cell: str, percent: bool) -> float | None:
         return None
     value = float(text)
     return value if math.isfinite(value) else None
+
+
+def _is_infinite(cell: str) -> bool:
+    try:
+        return math.isinf(float(cell.strip()))
+    except ValueError:
+        return False
 
 
 def reject_first(bad: pd.Series, raw: pd.Series, where: str, problem: str) -> None:

@@ -5,7 +5,8 @@ official daily series). The date column and its format come from the case file; 
 other column (or those listed in ``columns``) must be numeric. Signal names are the
 column names made into identifiers (:func:`~crisis_fca.ingest._common.slug`):
 ``"Trips (000s)"`` -> ``<domain>.trips_000s``. Empty cells are missing days for that
-signal; coverage is 1.0 for every value present.
+signal; coverage is 1.0 for every value present. Thousands separators are accepted
+(``"85,983,765.00"``: a PeMS export read as a plain daily table); a decimal comma is not.
 """
 
 from __future__ import annotations

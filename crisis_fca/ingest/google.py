@@ -74,7 +74,7 @@ def read_google_mobility(source: GoogleMobilitySource, path: Path) -> SourceData
     rows = _region_rows(table, source.region, where)
     days = parse_dates(rows["date"], where, "date", ("%Y-%m-%d",))
     check_unique_days(days, where, fix=_duplicate_fix(rows))
-    numbers = parse_numbers(rows, list(columns.values()), where)
+    numbers = parse_numbers(rows, list(columns.values()), where, thousands=False)
     values = {name: numbers[column] for name, column in columns.items()}
     signals = tidy_signals(days, values, source.domain)
     notes = tuple(

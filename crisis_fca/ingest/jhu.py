@@ -25,6 +25,8 @@ from crisis_fca.errors import SchemaError
 from crisis_fca.ingest import SourceData
 from crisis_fca.ingest._common import (
     check_unique_days,
+    future_day_message,
+    latest_allowed_day,
     origin,
     parse_date,
     parse_numbers,
@@ -68,7 +70,8 @@ def read_jhu_csse(source: JhuSource, path: Path) -> SourceData:
     days = _header_days(date_columns, where)
     row = _country_row(table, ids, source.country, where)
     cumulative = pd.Series(
-        parse_numbers(row, date_columns, where).iloc[0].to_numpy(), index=days.to_numpy()
+        parse_numbers(row, date_columns, where, thousands=False).iloc[0].to_numpy(),
+        index=days.to_numpy(),
     ).sort_index()
     previous = cumulative.shift()
     new = cumulative - previous
@@ -103,8 +106,12 @@ def _header_days(columns: list[str], where: str) -> pd.Series:
         msg = f"{where}: the header has no date columns after the id columns; is it JHU's?"
         raise SchemaError(msg)
     stamps = []
+    latest = latest_allowed_day()
     for column in columns:
         stamp = parse_date(column, _HEADER_FORMATS)
+        if stamp is not None and stamp >= latest:
+            at = f"line 1 (header), column {column!r}"
+            raise SchemaError(future_day_message(where, at, column, stamp))
         if stamp is None:
             msg = (
                 f"{where}: line 1 (header): column {column!r} is neither an id column nor a "

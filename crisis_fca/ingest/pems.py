@@ -68,7 +68,7 @@ def read_pems(source: PemsSource, path: Path) -> SourceData:
     require_columns(table, [_DAY, *PEMS_COLUMNS.values(), _LANES], where)
     stamps = parse_dates(table[_DAY], where, _DAY, _DAY_FORMATS)
     _require_midnight(stamps, table[_DAY], where)
-    check_unique_days(stamps, where, fix="a daily PeMS export has one row per day")
+    check_unique_days(stamps, where, fix="A daily PeMS export has one row per day")
     numbers = parse_numbers(table, [*PEMS_COLUMNS.values(), _LANES], where)
     lanes = _lane_points(numbers[_LANES], table[_LANES], where)
     coverage = lanes / lanes.max()

@@ -12,11 +12,17 @@ Day keys are UTC calendar days and need not be in order. The adapter returns the
 signal, ``<domain>.posts``, the number of posts per day. A day with no posts (absent or an
 empty list) gets **no row**: the collector saw nothing, which is missing data, not a calm
 day (the reference study filled such days with zeros).
+
+Degraded, with a note, rather than refused: a ``null`` title or text (read as empty), a
+lone UTF-16 surrogate left by a scraper that cut an emoji in half (replaced by U+FFFD), and
+a ``created_utc`` on another UTC day than its day key (the day key is kept). Refused: a day
+key in the future, JSON nested too deeply or with an integer too long to read.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +32,13 @@ import pandas as pd
 
 from crisis_fca.errors import SchemaError
 from crisis_fca.ingest import POST_COLUMNS, SourceData
-from crisis_fca.ingest._common import origin, read_text, tidy_signals
+from crisis_fca.ingest._common import (
+    future_day_message,
+    latest_allowed_day,
+    origin,
+    read_text,
+    tidy_signals,
+)
 
 if TYPE_CHECKING:
     from crisis_fca.config import PostsSource
@@ -35,6 +47,7 @@ __all__ = ["read_posts_by_day"]
 
 _DAY_KEY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SHAPE = '{"metadata": {...}, "posts_by_day": {"YYYY-MM-DD": [post, ...]}}'
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _DuplicateKeyError(Exception):
@@ -60,7 +73,8 @@ def read_posts_by_day(source: PostsSource, path: Path) -> SourceData:
     counts = posts.groupby("date").size().astype("float64")
     days = pd.Series(counts.index, index=counts.index)
     signals = tidy_signals(days, {"posts": counts}, source.domain)
-    return SourceData(name=source.name, path=path, signals=signals, posts=posts)
+    notes = _degraded(by_day) + _off_day(posts)
+    return SourceData(name=source.name, path=path, signals=signals, posts=posts, notes=notes)
 
 
 def _load(path: Path, where: str) -> Any:
@@ -78,6 +92,16 @@ def _load(path: Path, where: str) -> Any:
             f"{where}: the key {exc.args[0]!r} appears twice in one JSON object (for a day "
             "key: the same date twice); merge the two entries into one."
         )
+        raise SchemaError(msg) from None
+    except RecursionError:
+        msg = (
+            f"{where}: the JSON is nested too deeply to be posts by day (arrays or objects "
+            f"inside each other thousands of levels deep). Expected {_SHAPE}."
+        )
+        raise SchemaError(msg) from None
+    except ValueError as exc:  # an integer with more than 4300 digits
+        reason = str(exc).split(";")[0]
+        msg = f"{where}: a value cannot be read ({reason}); fix or remove it. Expected {_SHAPE}."
         raise SchemaError(msg) from None
 
 
@@ -128,6 +152,8 @@ def _day(key: str, where: str) -> pd.Timestamp:
             "rename it to the posts' UTC calendar day"
         )
         raise SchemaError(msg)
+    if stamp >= latest_allowed_day():
+        raise SchemaError(future_day_message(where, "day key under 'posts_by_day'", key, stamp))
     return pd.Timestamp(stamp)
 
 
@@ -173,7 +199,9 @@ def _post_row(day: pd.Timestamp, post: Any, at: str) -> tuple[Any, ...]:
 def _text(value: Any, field: str, at: str) -> str:
     if value is None:
         return ""
-    if isinstance(value, str | int) and not isinstance(value, bool):
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     msg = f"{at} (0-based): {field!r} is {value!r}; expected a string (or null)"
     raise SchemaError(msg)
@@ -198,7 +226,49 @@ def _created(value: Any, at: str) -> pd.Timestamp | None:
 def _score(value: Any, at: str) -> float:
     if value is None:
         return float("nan")
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and not _infinite(value):
         return float(value)
-    msg = f"{at} (0-based): 'score' {value!r} is not a number; fix or remove the value"
+    kind = " (it is infinite)" if number else ""
+    msg = f"{at} (0-based): 'score' {value!r} is not a number{kind}; fix or remove the value"
     raise SchemaError(msg)
+
+
+def _infinite(value: float) -> bool:
+    try:
+        return math.isinf(value)
+    except OverflowError:  # an int too large for a float
+        return True
+
+
+def _degraded(by_day: dict[pd.Timestamp, tuple[str, list[Any]]]) -> tuple[str, ...]:
+    """Notes on posts read with a fallback: null title / text, lone surrogates."""
+    posts = [p for _, day_posts in by_day.values() for p in day_posts]
+    nulls = {f: sum(p.get(f, "") is None for p in posts) for f in ("title", "text")}
+    cut = sum(any(isinstance(v, str) and _SURROGATE.search(v) for v in p.values()) for p in posts)
+    notes = [
+        f"{n} post(s) have a null {field}, read as empty text (a post with neither title "
+        "nor text still counts as a post and scores neutral)"
+        for field, n in nulls.items()
+        if n
+    ]
+    if cut:
+        notes.append(
+            f"{cut} post(s) hold a lone UTF-16 surrogate (an emoji cut in half by the "
+            "scraper), replaced by U+FFFD"
+        )
+    return tuple(notes)
+
+
+def _off_day(posts: pd.DataFrame) -> tuple[str, ...]:
+    """A note when posts' ``created_utc`` falls on another UTC day than their day key."""
+    created = posts["created_utc"].dt.tz_convert(UTC).dt.tz_localize(None).dt.normalize()
+    off = posts[created.notna() & (created != posts["date"])]
+    if off.empty:
+        return ()
+    first = off.iloc[0]
+    return (
+        f"{len(off)} post(s) were created on another UTC day than their day key (e.g. post "
+        f"{first['post_id']!r} under {first['date']:%Y-%m-%d}, created "
+        f"{first['created_utc']:%Y-%m-%d %H:%M} UTC); they are counted on their day key",
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from crisis_fca.render import text as tx
-from crisis_fca.render.cards import Card, FailedRule, brief_cards, failed_rules
+from crisis_fca.render.cards import Card, brief_cards, failed_rules
 from crisis_fca.render.env import TEMPLATES_DIR, inline_file, jinja_env, write_atomic
 from crisis_fca.render.header import header
 from crisis_fca.render.score import ScorePart, rule_score
@@ -57,7 +57,7 @@ def render_brief(
         h=header(view),
         cards=cards,
         failed=failed,
-        counts=_counts(cards, failed),
+        counts=_counts(cards, len(failed)),
         score_parts=_legend(),
         has_history=view.state_values is not None,
         report_href=report_href or report_filename(view.meta),
@@ -83,8 +83,7 @@ def brief_texts(view: RunView, output_path: str | Path | None = None) -> pd.Data
     Columns ``rule_id`` (None for the case row), ``rendered_text``, ``output_path``.
     """
     cards = brief_cards(view)
-    failed = failed_rules(view)
-    counts = _counts(cards, failed)
+    counts = _counts(cards, int((view.rules["rule_class"] == "failed").sum()))
     summary = (
         f"{view.meta.title}: {counts['actionable']} actionable rule(s) "
         f"({counts['predictive']} predictive, {counts['same_day']} same-day), "
@@ -122,13 +121,13 @@ def card_text(card: Card) -> str:
     return "\n".join(lines)
 
 
-def _counts(cards: tuple[Card, ...], failed: tuple[FailedRule, ...]) -> dict[str, int]:
+def _counts(cards: tuple[Card, ...], failed: int) -> dict[str, int]:
     predictive = sum(c.label == tx.PREDICTIVE for c in cards)
     return {
         "actionable": len(cards),
         "predictive": predictive,
         "same_day": len(cards) - predictive,
-        "failed": len(failed),
+        "failed": failed,
     }
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from crisis_fca.render import text as tx
 from crisis_fca.render.caveats import rule_caveats
-from crisis_fca.render.evidence import Evidence, FoldRow, rule_evidence
+from crisis_fca.render.evidence import Evidence, FoldRow, folds_by_rule, rule_evidence
 from crisis_fca.render.history import Firing, Persistence
 from crisis_fca.render.playbook import PlaybookEntry
 from crisis_fca.render.score import ScorePart, is_cross_domain, lead_time, rule_score
@@ -89,10 +89,10 @@ def brief_cards(view: RunView) -> tuple[Card, ...]:
 def failed_rules(view: RunView) -> tuple[FailedRule, ...]:
     """Rules of class ``failed``, ordered by rule id, with their reasons and folds."""
     rules = view.rules[view.rules["rule_class"] == "failed"].sort_values("rule_id")
+    folds = folds_by_rule(view.validations[view.validations["rule_id"].isin(rules["rule_id"])])
     out = []
     for row in records(rules):
         premise, consequent, lead = _parts(row)
-        ev = rule_evidence(view, row)
         out.append(
             FailedRule(
                 rule_id=str(row["rule_id"]),
@@ -101,7 +101,7 @@ def failed_rules(view: RunView) -> tuple[FailedRule, ...]:
                 confidence=tx.fmt_pct(_num(row["confidence"])),
                 lift=tx.fmt_num(_num(row["lift"])),
                 reasons=_text(row["reasons"]) or "no reason recorded",
-                folds=ev.folds,
+                folds=folds.get(str(row["rule_id"]), ()),
             )
         )
     return tuple(out)

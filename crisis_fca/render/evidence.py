@@ -114,8 +114,20 @@ def rule_evidence(view: RunView, row: dict[str, Any]) -> Evidence:
     )
 
 
+def folds_by_rule(validations: pd.DataFrame) -> dict[str, tuple[FoldRow, ...]]:
+    """Every rule's validation folds, in one pass over ``validations`` (rule id -> folds)."""
+    return {
+        str(rule_id): _fold_rows(rows)
+        for rule_id, rows in validations.groupby("rule_id", sort=False)
+    }
+
+
 def _folds(validations: pd.DataFrame, rule_id: str) -> tuple[FoldRow, ...]:
-    rows = validations[validations["rule_id"] == rule_id].sort_values("fold")
+    return _fold_rows(validations[validations["rule_id"] == rule_id])
+
+
+def _fold_rows(rows: pd.DataFrame) -> tuple[FoldRow, ...]:
+    rows = rows.sort_values("fold")
     return tuple(
         FoldRow(
             fold=int(r["fold"]),

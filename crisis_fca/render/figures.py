@@ -203,8 +203,10 @@ def _titles_by_day(posts: pd.DataFrame | None) -> dict[date, str]:
     )
     out: dict[date, str] = {}
     for day, group in frame.groupby("_day", sort=True):
-        lines = [
-            html.escape(" ".join(str(t).split())[:90]) for t in group["title"].head(_TITLES_PER_DAY)
+        lines = [  # quotes stay as they are: Plotly shows "&quot;" literally, and with < > &
+            # escaped no tag can form (quote=True printed every quoted headline wrong)
+            html.escape(" ".join(str(t).split())[:90], quote=False)
+            for t in group["title"].head(_TITLES_PER_DAY)
         ]
         out[day] = "<br>" + "<br>".join(f"• {line}" for line in lines)  # type: ignore[index]
     return out

@@ -248,6 +248,7 @@ def validate_rules(
     check_states(states)
     frames = as_frames(states)
     split = holdout_start(pd.DatetimeIndex(frames.values.index), validation)
+    _check_leads(pd.DatetimeIndex(frames.values.index), split, mining, validation)
     source = frames.slice_rows(0, split) if validation.mine_on == "train" else frames
     mined = mine_rules(source, mining)
     rules = mined.rules
@@ -262,6 +263,31 @@ def validate_rules(
     )
     out = _classify(out, validation)
     return RulesResult(out, mined, folds, _summary(out, mined, frames, split, validation))
+
+
+def _check_leads(
+    index: pd.DatetimeIndex, split: int, mining: MiningConfig, validation: ValidationConfig
+) -> None:
+    """A lead too long for the holdout could never be validated: refuse it.
+
+    A rule with lead k is evaluable on holdout days t with t + k inside the window, i.e.
+    on ``holdout days - k`` days; the premise must be able to fire on ``min_holdout_days``.
+    """
+    holdout = len(index) - split
+    need = max(validation.min_holdout_days, 1)
+    longest = max(mining.leads)
+    if holdout - longest >= need:
+        return
+    left = max(holdout - longest, 0)
+    msg = (
+        f"mining.leads {list(mining.leads)}: a lead of {longest} days leaves {left} "
+        "evaluable day(s) in the holdout "
+        f"({holdout} days, {index[split].date()}..{index[-1].date()}), fewer than the "
+        f"{need} a rule needs (validation.min_holdout_days), so such rules could never be "
+        f"validated. Use leads of at most {max(holdout - need, 0)} days, lengthen the window, or "
+        "lower validation.train_fraction."
+    )
+    raise ConfigError(msg)
 
 
 def _classify(rules: pd.DataFrame, validation: ValidationConfig) -> pd.DataFrame:

@@ -12,6 +12,7 @@ change the file, and see only committed runs.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import time
@@ -60,19 +61,60 @@ def connect(
             exist (readers), or cannot be opened; the message says which and what to do.
     """
     target = Path(path) if str(path) != ":memory:" else None
-    if target is not None and not read_only:
-        target.parent.mkdir(parents=True, exist_ok=True)
+    if target is not None and _foreign(target):
+        msg = (
+            f"{path} is not a DuckDB database file (it does not start with DuckDB's header). "
+            "crisis-fca will not overwrite it, nor load an extension to read it: move it "
+            "away, or pass another path with --db."
+        )
+        raise StorageError(msg)
+    made = _make_parents(target.parent) if target is not None and not read_only else []
+    # Never download or load an extension: a SQLite or Parquet file passed as --db would
+    # otherwise make DuckDB fetch one from the network at run time.
+    settings: dict[str, Setting] = {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        **(config or {}),
+    }
     started = time.monotonic()
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=config or {})
+            return duckdb.connect(str(path), read_only=read_only, config=settings)
         except duckdb.Error as err:
             waited = time.monotonic() - started
             if _LOCKED not in str(err) or waited >= lock_timeout:
+                for folder in reversed(made):  # leave no empty folder behind a failed open
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
                 raise StorageError(_open_message(path, err, read_only, waited)) from err
         time.sleep(min(delay * random.uniform(0.5, 1.5), max(lock_timeout - waited, 0.0)))
         delay = min(delay * 2, 0.5)
+
+
+_MAGIC = b"DUCK"
+"""DuckDB's file magic, at byte 8 (after the header checksum)."""
+
+
+def _foreign(target: Path) -> bool:
+    """Whether ``target`` is a non-empty file that is not a DuckDB database (SQLite, CSV...).
+
+    Checked before opening: DuckDB would otherwise try to load (and download) an extension
+    for some formats instead of refusing the file.
+    """
+    try:
+        with target.open("rb") as fh:
+            head = fh.read(12)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return False  # duckdb.connect reports these in its own words
+    return len(head) > 0 and head[8:12] != _MAGIC
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return those created, outermost first."""
+    missing = [f for f in (folder, *folder.parents) if not f.exists()][::-1]
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
 
 
 @contextmanager

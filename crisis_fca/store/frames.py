@@ -79,7 +79,7 @@ def _checked(table: Table, frame: object) -> pd.DataFrame:
     wanted = [c.name for c in table.data_columns]
     result = frame.loc[:, wanted].reset_index(drop=True)
     for column in table.data_columns:
-        if column.is_list:
+        if column.type == "VARCHAR[]":
             _check_lists(table.name, column.name, result[column.name])
     if table.name == "rules":
         _check_rule_ids(result)
