@@ -68,7 +68,7 @@ def _file_counts(path: Path) -> dict[str, int]:
 
 def test_fresh_database_matches_the_declarations(con: duckdb.DuckDBPyConnection) -> None:
     """Migrating an empty database creates exactly the declared tables, types and views."""
-    assert migrate(con) == ("0001_tables", "0002_views")
+    assert migrate(con) == ("0001_tables", "0002_views", "0003_alerts", "0004_region_comparison")
     for table in TABLES:
         rows = con.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
@@ -100,12 +100,17 @@ def test_older_file_is_reported_by_readers_and_upgraded_by_a_writer(tmp_path: Pa
             "'succeeded', 1, TIMESTAMP '2024-01-01 00:05:00')"
         )
     with duckdb.connect(str(path), read_only=True) as ro:
-        assert [m.label for m in pending(ro)] == ["0002_views"]
+        assert [m.label for m in pending(ro)] == [
+            "0002_views",
+            "0003_alerts",
+            "0004_region_comparison",
+        ]
     with pytest.raises(
-        StorageError, match=r"schema version 1, older than .* 2 \(missing 0002_views\)"
+        StorageError,
+        match=r"schema version 1, older than .* 4 \(missing 0002_views, 0003_alerts, 0004_region",
     ):
         query(path, "SELECT * FROM runs")
-    assert upgrade(path) == ("0002_views",)
+    assert upgrade(path) == ("0002_views", "0003_alerts", "0004_region_comparison")
     new_id = write_run(path, run_record(), {"rules": rules_frame(rule_row(TRANSIT_FEAR))})
     runs = list_runs(path)
     assert list(runs["run_id"]) == [new_id, "old-run"]
@@ -119,7 +124,7 @@ def test_file_from_a_newer_crisis_fca_is_refused_and_left_alone(tmp_path: Path) 
     upgrade(path)
     with duckdb.connect(str(path)) as raw:
         raw.execute(
-            "INSERT INTO schema_migrations VALUES (3, 'alerts', 'ffff', TIMESTAMP '2030-01-01')"
+            "INSERT INTO schema_migrations VALUES (99, 'future', 'ffff', TIMESTAMP '2030-01-01')"
         )
     before = _file_counts(path)
     for attempt in (
@@ -128,7 +133,7 @@ def test_file_from_a_newer_crisis_fca_is_refused_and_left_alone(tmp_path: Path) 
         lambda: upgrade(path),
     ):
         with pytest.raises(
-            StorageError, match=r"newer crisis-fca: .*0003_alerts.*up to 0002_views"
+            StorageError, match=r"newer crisis-fca: .*0099_future.*up to 0004_region_comparison"
         ):
             attempt()
     assert _file_counts(path) == before

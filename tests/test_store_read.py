@@ -26,6 +26,7 @@ from store_helpers import (
 from crisis_fca.errors import ConfigError, StorageError
 from crisis_fca.store import (
     EXAMPLES,
+    RUN_TABLES,
     TABLES,
     VIEWS,
     export_run,
@@ -289,7 +290,9 @@ def test_export_writes_complete_folders_atomically(tmp_path: Path) -> None:
     stored = read_run(path, run_id)
     folder = export_run(path, run_id, tmp_path / "out")
     assert folder == tmp_path / "out" / run_id
-    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{t.name}.parquet" for t in TABLES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"{t.name}.parquet" for t in RUN_TABLES
+    )
     with duckdb.connect() as raw:
         rules = raw.execute(
             "SELECT premise, confidence FROM read_parquet(?)", [str(folder / "rules.parquet")]
@@ -304,7 +307,7 @@ def test_export_writes_complete_folders_atomically(tmp_path: Path) -> None:
     assert signals == 8
     csv_folder = export_run(path, run_id, tmp_path / "out", fmt="csv")
     assert csv_folder == folder  # replaced in place
-    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{t.name}.csv" for t in TABLES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{t.name}.csv" for t in RUN_TABLES)
     with (folder / "states.csv").open(newline="", encoding="utf-8") as handle:
         states = list(csv.DictReader(handle))
     assert [json.loads(s["parts"]) for s in states] == [

@@ -12,6 +12,9 @@ Modules:
 - :mod:`~crisis_fca.store.reader`: :func:`query`, :func:`list_runs`, :func:`read_run`,
   :func:`export_run`, all on read-only connections.
 - :mod:`~crisis_fca.store.tidy`: stage outputs reshaped into the ``signals`` / ``states`` frames.
+- :mod:`~crisis_fca.store.alerts`: :func:`write_alerts`, :func:`read_alerts`,
+  :func:`latest_alert_run`, :func:`stored_rules` -- the monitor's side of the store.
+- :mod:`~crisis_fca.store.comparison`: :func:`write_region_comparison`, the regions' side.
 - :mod:`~crisis_fca.store.docs`: ``docs/schema.md`` and the example questions.
 
 Concurrency follows DuckDB's model (one writing process per file, many read-only ones:
@@ -21,6 +24,14 @@ transactions with its write-ahead log.
 
 from __future__ import annotations
 
+from crisis_fca.store.alerts import (
+    StoredRules,
+    latest_alert_run,
+    read_alerts,
+    stored_rules,
+    write_alerts,
+)
+from crisis_fca.store.comparison import write_region_comparison
 from crisis_fca.store.connection import (
     DEFAULT_DB,
     READ_LOCK_TIMEOUT,
@@ -31,19 +42,30 @@ from crisis_fca.store.docs import EXAMPLES, Example, schema_markdown
 from crisis_fca.store.frames import prepared_tables, rule_id
 from crisis_fca.store.migrations import MIGRATIONS, SCHEMA_VERSION, Migration, migrate, pending
 from crisis_fca.store.reader import export_run, list_runs, query, read_run
-from crisis_fca.store.schema import DATA_TABLES, RULE_CLASSES, RUN_STATUSES, TABLES
+from crisis_fca.store.schema import (
+    ALERTS,
+    DATA_TABLES,
+    REGION_COMPARISON,
+    RULE_CLASSES,
+    RUN_STATUSES,
+    RUN_TABLES,
+    TABLES,
+)
 from crisis_fca.store.tidy import signals_table, states_table
 from crisis_fca.store.views import VIEWS
 from crisis_fca.store.writer import RunRecord, new_run_id, record_failure, upgrade, write_run
 
 __all__ = [
+    "ALERTS",
     "DATA_TABLES",
     "DEFAULT_DB",
     "EXAMPLES",
     "MIGRATIONS",
     "READ_LOCK_TIMEOUT",
+    "REGION_COMPARISON",
     "RULE_CLASSES",
     "RUN_STATUSES",
+    "RUN_TABLES",
     "SCHEMA_VERSION",
     "TABLES",
     "VIEWS",
@@ -51,20 +73,26 @@ __all__ = [
     "Example",
     "Migration",
     "RunRecord",
+    "StoredRules",
     "connect",
     "export_run",
+    "latest_alert_run",
     "list_runs",
     "migrate",
     "new_run_id",
     "pending",
     "prepared_tables",
     "query",
+    "read_alerts",
     "read_run",
     "record_failure",
     "rule_id",
     "schema_markdown",
     "signals_table",
     "states_table",
+    "stored_rules",
     "upgrade",
+    "write_alerts",
+    "write_region_comparison",
     "write_run",
 ]

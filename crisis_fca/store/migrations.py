@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 import duckdb
 
 from crisis_fca.errors import StorageError
-from crisis_fca.store.schema import TABLES, Table, quote
-from crisis_fca.store.views import VIEWS, View
+from crisis_fca.store.schema import ALERTS, DATA_TABLES, REGION_COMPARISON, RUNS, Table, quote
+from crisis_fca.store.views import ALERT_VIEWS, REGION_VIEWS, RUN_VIEWS, View
 
 __all__ = [
     "MIGRATIONS",
@@ -82,13 +82,27 @@ MIGRATIONS: tuple[Migration, ...] = (
         1,
         "tables",
         "The run table, its sequence, and the per-run data tables.",
-        ("CREATE SEQUENCE runs_seq START 1", *(_create_table(t) for t in TABLES)),
+        ("CREATE SEQUENCE runs_seq START 1", *(_create_table(t) for t in (RUNS, *DATA_TABLES))),
     ),
     Migration(
         2,
         "views",
         "Analyst views: latest runs and rules, stable/predictive rules, history, comparison.",
-        tuple(_create_view(v) for v in VIEWS),
+        tuple(_create_view(v) for v in RUN_VIEWS),
+    ),
+    Migration(
+        3,
+        "alerts",
+        "Monitoring: the `alerts` table (every trigger evaluated by a monitor or replay run) "
+        "and the `alert_outcomes` view (hits, false alarms, misses vs persistence).",
+        (_create_table(ALERTS), *(_create_view(v) for v in ALERT_VIEWS)),
+    ),
+    Migration(
+        4,
+        "region_comparison",
+        "Regions: the `region_comparison` table (which rules hold in how many regions of a "
+        "regional batch) and the `latest_region_comparison` view.",
+        (_create_table(REGION_COMPARISON), *(_create_view(v) for v in REGION_VIEWS)),
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -189,7 +203,7 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int | None = None) -> tup
     Example:
         >>> con = duckdb.connect(":memory:")
         >>> migrate(con)
-        ('0001_tables', '0002_views')
+        ('0001_tables', '0002_views', '0003_alerts', '0004_region_comparison')
         >>> migrate(con)
         ()
     """

@@ -21,7 +21,7 @@ import pandas as pd
 from crisis_fca.errors import ConfigError, StorageError
 from crisis_fca.store.connection import READ_LOCK_TIMEOUT, ConOrPath, connection
 from crisis_fca.store.migrations import SCHEMA_VERSION, database_label, pending
-from crisis_fca.store.schema import RUNS, TABLES, Table, quote
+from crisis_fca.store.schema import RUN_TABLES, RUNS, Table, quote
 
 __all__ = ["export_run", "list_runs", "query", "read_run"]
 
@@ -84,7 +84,7 @@ def read_run(
         _check_current(con)
         _check_run(con, run_id)
         out = {}
-        for table in TABLES:
+        for table in RUN_TABLES:
             columns = table.names if table is RUNS else tuple(c.name for c in table.data_columns)
             sql = _select(table, columns, lists_as_json=False)
             out[table.name] = _tuples(con.execute(sql, [run_id]).df())
@@ -132,7 +132,7 @@ def export_run(
 
 
 def _write_files(con: duckdb.DuckDBPyConnection, run_id: str, folder: Path, fmt: str) -> None:
-    for table in TABLES:
+    for table in RUN_TABLES:
         rel = con.sql(_select(table, table.names, lists_as_json=fmt == "csv"), params=[run_id])
         target = str(folder / f"{table.name}.{fmt}")
         if fmt == "csv":

@@ -1,7 +1,9 @@
 """The store's tables, declared once: migrations, writer, reader and docs all read them.
 
 Every column of every table is declared here (name, DuckDB type, constraint, meaning) and
-nowhere else: migration ``0001_tables`` creates the tables from these declarations, the
+nowhere else: migration ``0001_tables`` creates the run tables from these declarations
+(``0003_alerts`` the monitor's :data:`ALERTS` table, ``0004_region_comparison``
+:data:`REGION_COMPARISON`), the
 writer casts each input column to its declared type, the reader and the exporter select
 them in this order, and :func:`crisis_fca.store.schema_markdown` renders ``docs/schema.md``
 from them (the views over the tables are in :mod:`crisis_fca.store.views`). To change a
@@ -19,10 +21,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "ALERTS",
+    "ALERT_MODES",
+    "ALERT_OUTCOMES",
+    "ALERT_STATUSES",
     "DATA_TABLES",
+    "REGION_COMPARISON",
     "RULE_CLASSES",
     "RUNS",
     "RUN_STATUSES",
+    "RUN_TABLES",
     "TABLES",
     "Column",
     "Table",
@@ -32,6 +40,9 @@ __all__ = [
 
 RUN_STATUSES = ("succeeded", "failed")
 RULE_CLASSES = ("stable_same_day", "predictive", "failed")
+ALERT_MODES = ("monitor", "replay")
+ALERT_STATUSES = ("active", "inactive", "cannot_evaluate")
+ALERT_OUTCOMES = ("occurred", "not_occurred", "unknown", "pending")
 
 
 @dataclass(frozen=True)
@@ -236,12 +247,16 @@ DATA_TABLES: tuple[Table, ...] = (
             _col("holdout_confidence", "DOUBLE", "Confidence on the holdout days."),
             _col("holdout_lift", "DOUBLE", "Lift on the holdout days."),
             _col("passed", "BOOLEAN", "Whether the rule passed the holdout test."),
-            _col("folds_passed", "DOUBLE", "Share of rolling-origin folds passed (NULL: no folds)."),
+            _col(
+                "folds_passed", "DOUBLE", "Share of rolling-origin folds passed (NULL: no folds)."
+            ),
             _col("skill_precision", "DOUBLE", "Holdout precision of the rule as an alarm."),
             _col("skill_recall", "DOUBLE", "Holdout recall of the rule as an alarm."),
             _col("persistence_precision", "DOUBLE", "Same for 'consequent today -> in k days'."),
             _col("persistence_recall", "DOUBLE", "Recall of the persistence baseline."),
-            _col("beats_persistence", "BOOLEAN", "Whether the rule beats persistence (predictive)."),
+            _col(
+                "beats_persistence", "BOOLEAN", "Whether the rule beats persistence (predictive)."
+            ),
             _col("filters_passed", "VARCHAR[]", "Filters the rule passed, in the order applied."),
             _col(
                 "rule_class",
@@ -287,7 +302,122 @@ DATA_TABLES: tuple[Table, ...] = (
     ),
 )
 
-TABLES: tuple[Table, ...] = (RUNS, *DATA_TABLES)
+ALERTS = Table(
+    "alerts",
+    "Every trigger evaluated by a monitor or replay run: one row per (run, as-of day, rule); "
+    "rows with status `active` are the alerts raised. Written by `crisis_fca.store.write_alerts` "
+    "(migration `0003_alerts`), never by `write_run`.",
+    (
+        _col(
+            "run_id",
+            "VARCHAR",
+            "The monitor or replay run that evaluated the trigger (its own id, not a row of "
+            "`runs`).",
+            "NOT NULL",
+        ),
+        _col("case_name", "VARCHAR", "Case name, e.g. `uae-covid`.", "NOT NULL"),
+        _col("profile", "VARCHAR", "Profile, e.g. `rigorous`.", "NOT NULL"),
+        _col(
+            "mode",
+            "VARCHAR",
+            "`monitor` (one as-of day, outcome not judged) or `replay` (as-of replay).",
+            _in("mode", ALERT_MODES),
+        ),
+        _col("recorded", "TIMESTAMP", "When the store committed the run's rows (UTC).", "NOT NULL"),
+        _col("as_of", "DATE", "The day evaluated, on the data known that day.", "NOT NULL"),
+        _col("rule_id", "VARCHAR", "The rule (`rules.rule_id` of the same rule).", "NOT NULL"),
+        _col(
+            "premise", "VARCHAR[]", "The rule's premise items (sorted; `[t-k]` = k days earlier)."
+        ),
+        _col("consequent", "VARCHAR", "The state the rule expects.", "NOT NULL"),
+        _col("lead", _COUNT, "The rule's lead (consequent offset).", "NOT NULL"),
+        _col("warning_days", _COUNT, "Days from the as-of day to the target date.", "NOT NULL"),
+        _col("target_date", "DATE", "The day the outcome is expected.", "NOT NULL"),
+        _col(
+            "rules_through",
+            "DATE",
+            "Last day of the data the rule set was mined and validated on (never after `as_of`).",
+            "NOT NULL",
+        ),
+        _col(
+            "rules_run_id",
+            "VARCHAR",
+            "Stored pipeline run whose rules were used (NULL: mined as of `rules_through`).",
+        ),
+        _col(
+            "status",
+            "VARCHAR",
+            "`active`, `inactive` (a premise state known false) or `cannot_evaluate` "
+            "(a premise state unknown and none known false).",
+            _in("status", ALERT_STATUSES),
+        ),
+        _col("unknown_inputs", "VARCHAR[]", "Premise items unknown on their day."),
+        _col("confidence", "DOUBLE", "The rule's training confidence in the rule set used."),
+        _col("lift", "DOUBLE", "The rule's training lift in the rule set used."),
+        _col(
+            "persistence",
+            "BOOLEAN",
+            "Persistence baseline: the consequent held on the as-of day (NULL: unknown).",
+        ),
+        _col(
+            "outcome",
+            "VARCHAR",
+            "The consequent on the target date, as known that day: `occurred`, "
+            "`not_occurred`, `unknown` (no data) or `pending` (not judged / after the data).",
+            _in("outcome", ALERT_OUTCOMES),
+        ),
+        _col(
+            "outcome_offset",
+            _COUNT,
+            "Days from the target date to the nearest day after `as_of` the consequent held, "
+            "within `[monitor] lead_tolerance_days` (0 = on the day; NULL = none, or not judged).",
+        ),
+    ),
+    key=("run_id", "as_of", "rule_id"),
+)
+
+REGION_COMPARISON = Table(
+    "region_comparison",
+    "Which rules hold in how many regions: one row per (regional batch, rule) for rules classed "
+    "`stable_same_day` or `predictive` in at least one region. Written by "
+    "`crisis_fca.store.write_region_comparison` after every region's own run is stored "
+    "(`crisis-fca regions`; migration `0004_region_comparison`). Only the mobility source "
+    "changes between regions, so a social-only rule holds everywhere by construction: read "
+    "`n_regions` as replication only for rules with a mobility item.",
+    (
+        _col(
+            "batch_id",
+            "VARCHAR",
+            "The regional run (the Prefect flow run id of `regional_pipeline`).",
+            "NOT NULL",
+        ),
+        _col("case_name", "VARCHAR", "The regional case, e.g. `uae-covid`.", "NOT NULL"),
+        _col("profile", "VARCHAR", "Profile, e.g. `rigorous`.", "NOT NULL"),
+        _col(
+            "recorded", "TIMESTAMP", "When the store committed the batch's rows (UTC).", "NOT NULL"
+        ),
+        _col("rule_id", "VARCHAR", "The rule (`rules.rule_id` in each region's run).", "NOT NULL"),
+        _col("premise", "VARCHAR[]", "The rule's premise items (sorted).", "NOT NULL"),
+        _col("consequent", "VARCHAR", "The state the rule expects.", "NOT NULL"),
+        _col("lead", _COUNT, "Days from premise to consequent.", "NOT NULL"),
+        _col("n_regions", _COUNT, "Regions where the rule holds.", "NOT NULL"),
+        _col(
+            "n_compared", _COUNT, "Regions whose run succeeded (and so were compared).", "NOT NULL"
+        ),
+        _col("regions", "VARCHAR[]", "The regions where it holds (`country` = country rows)."),
+        _col("rule_classes", "VARCHAR[]", "Its class in each of those regions, same order."),
+        _col("confidences", "DOUBLE[]", "Its training confidence in each, same order."),
+        _col("lifts", "DOUBLE[]", "Its training lift in each, same order."),
+        _col("run_ids", "VARCHAR[]", "Each of those regions' run (`runs.run_id`), same order."),
+    ),
+    key=("batch_id", "rule_id"),
+)
+
+TABLES: tuple[Table, ...] = (RUNS, *DATA_TABLES, ALERTS, REGION_COMPARISON)
+
+RUN_TABLES: tuple[Table, ...] = tuple(t for t in TABLES if "run_id" in t.names)
+"""Tables whose rows belong to one run (what ``read_run`` and ``export_run`` return);
+``region_comparison`` belongs to a regional batch instead."""
 
 
 def table(name: str) -> Table:

@@ -2,15 +2,17 @@
 
 "Latest" is the most recently *recorded* successful run of a (case_name, profile): the
 highest ``runs.seq``. Re-running a case adds a run, so ``latest_*`` views change to the new
-run while ``rule_history`` keeps every run. The views are created by migration
-``0002_views`` and documented in ``docs/schema.md``.
+run while ``rule_history`` keeps every run. :data:`RUN_VIEWS` are created by migration
+``0002_views``, :data:`ALERT_VIEWS` (the monitor's scored alerts) by ``0003_alerts``,
+:data:`REGION_VIEWS` by ``0004_region_comparison``; all
+are documented in ``docs/schema.md``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["VIEWS", "View"]
+__all__ = ["ALERT_VIEWS", "REGION_VIEWS", "RUN_VIEWS", "VIEWS", "View"]
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,7 @@ class View:
 
 
 _LATEST = "(SELECT run_id FROM latest_runs)"
-VIEWS: tuple[View, ...] = (
+RUN_VIEWS: tuple[View, ...] = (
     View(
         "latest_runs",
         "The latest successful run of each (case_name, profile): highest `seq`.",
@@ -70,3 +72,46 @@ VIEWS: tuple[View, ...] = (
         "HAVING count(DISTINCT case_name) > 1",
     ),
 )
+
+_SCORED = "status <> 'cannot_evaluate' AND outcome IN ('occurred', 'not_occurred')"
+ALERT_VIEWS: tuple[View, ...] = (
+    View(
+        "alert_outcomes",
+        "Every evaluated trigger with its verdict: `hit` (active, outcome occurred), "
+        "`false_alarm` (active, did not occur), `miss` (inactive, occurred), "
+        "`correct_negative`, or `cannot_evaluate` / `unknown` / `pending` (not scored); the "
+        "same for the persistence baseline (the consequent held on the as-of day); "
+        "`lead_time_error` = `outcome_offset` of active alerts; `scored` = rule and "
+        "persistence both judged on the row (compare them on these rows only).",
+        "SELECT a.*,\n"
+        "  CASE WHEN status = 'cannot_evaluate' THEN 'cannot_evaluate'\n"
+        "    WHEN outcome IN ('unknown', 'pending') THEN outcome\n"
+        "    WHEN status = 'active' THEN"
+        " CASE WHEN outcome = 'occurred' THEN 'hit' ELSE 'false_alarm' END\n"
+        "    WHEN outcome = 'occurred' THEN 'miss' ELSE 'correct_negative' END AS verdict,\n"
+        "  CASE WHEN persistence IS NULL THEN 'cannot_evaluate'\n"
+        "    WHEN outcome IN ('unknown', 'pending') THEN outcome\n"
+        "    WHEN persistence THEN"
+        " CASE WHEN outcome = 'occurred' THEN 'hit' ELSE 'false_alarm' END\n"
+        "    WHEN outcome = 'occurred' THEN 'miss' ELSE 'correct_negative' END"
+        " AS persistence_verdict,\n"
+        "  CASE WHEN status = 'active' THEN outcome_offset END AS lead_time_error,\n"
+        "  CASE WHEN persistence THEN outcome_offset END AS persistence_lead_time_error,\n"
+        f"  ({_SCORED} AND persistence IS NOT NULL) AS scored\n"
+        "FROM alerts AS a",
+    ),
+)
+
+REGION_VIEWS: tuple[View, ...] = (
+    View(
+        "latest_region_comparison",
+        "The comparison rows of the most recently recorded regional batch of each "
+        "(case_name, profile).",
+        "SELECT * FROM region_comparison\n"
+        "WHERE batch_id IN (\n"
+        "  SELECT batch_id FROM region_comparison\n"
+        "  QUALIFY row_number() OVER (PARTITION BY case_name, profile ORDER BY recorded DESC) = 1)",
+    ),
+)
+
+VIEWS: tuple[View, ...] = (*RUN_VIEWS, *ALERT_VIEWS, *REGION_VIEWS)
