@@ -16,10 +16,14 @@ export CRISIS_FCA_DATA_DIR := $(DATA_DIR)
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
+# Prefect keeps its flow-run history and result cache in the checkout (.prefect/, gitignored),
+# never in ~/.prefect; a second `make run` reuses the cached stages.
+export PREFECT_HOME := $(abspath .prefect)
+PREFECT_URL := http://127.0.0.1:4200/api
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help setup browser run test bench lint typecheck clean
+.PHONY: help setup browser run regions monitor prefect-server serve test bench lint typecheck clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -39,8 +43,20 @@ browser:  ## install Debian's chromium for the headless-browser tests (root or s
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; \
 	fi
 
-run: $(STAMP)  ## set up, then run the default case: coverage table, rules, DuckDB record
-	$(BIN)/crisis-fca run $(CASE)
+run: $(STAMP)  ## set up, then run the default case through the Prefect flow (no server): brief, report, DuckDB
+	$(BIN)/crisis-fca flow $(CASE)
+
+regions: $(STAMP)  ## run the default case for every region of its mobility source on a local Dask cluster
+	$(BIN)/crisis-fca regions $(CASE)
+
+monitor: $(STAMP)  ## which validated triggers fire on the last day with data; daily alert brief
+	$(BIN)/crisis-fca monitor $(CASE)
+
+prefect-server: $(STAMP)  ## a Prefect server + UI on loopback 127.0.0.1:4200 (for `make serve`)
+	$(BIN)/prefect server start --host 127.0.0.1 --port 4200
+
+serve: $(STAMP)  ## serve the daily cron deployments (pipeline + monitor); needs `make prefect-server`
+	PREFECT_API_URL=$(PREFECT_URL) $(BIN)/crisis-fca serve uae-covid la-wildfire
 
 test: $(STAMP) browser  ## set up, then run the whole test suite
 	$(BIN)/python -m pytest
@@ -56,8 +72,8 @@ $(TYPING): $(STAMP)
 	$(BIN)/python -m pip install --quiet --group typing
 	@touch $(TYPING)
 
-typecheck: $(TYPING)  ## mypy --strict on the library
-	$(BIN)/mypy crisis_fca
+typecheck: $(TYPING)  ## mypy --strict on the library and the flows
+	$(BIN)/mypy crisis_fca flows
 
-clean:  ## remove the virtualenv and generated reports
-	rm -rf $(VENV) reports/*.html reports/*.duckdb .pytest_cache
+clean:  ## remove the virtualenv, generated reports and Prefect's local state
+	rm -rf $(VENV) reports/*.html reports/*.duckdb .pytest_cache .prefect

@@ -439,6 +439,305 @@ def export(
     out.print(f"exported run {escape(run_id)} to {folder}")
 
 
+@app.command()
+def flow(
+    case: CaseArg,
+    *,
+    data_dir: DataDirOpt = None,
+    profile: ProfileOpt = "rigorous",
+    db: DbOpt = None,
+    out_dir: OutOpt = None,
+    render: Annotated[
+        bool, typer.Option("--render/--no-render", help="Write the brief and the report.")
+    ] = True,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Recompute every stage, ignoring cached results.")
+    ] = False,
+) -> None:
+    """Run a case as a Prefect flow (no server needed): cached stages, artifacts, DuckDB."""
+    from flows.pipeline import crisis_pipeline
+
+    result = crisis_pipeline(
+        case=case,
+        profile=profile,
+        data_dir=data_dir,
+        db=_db(db),
+        out_dir=out_dir or REPORTS_DIR,
+        render=render,
+        refresh=refresh,
+    )
+    out.print(f"stages from the cache: {escape(', '.join(result.cached) or 'none')}")
+    out.print(f"run {escape(result.run_id)} stored in {result.db}")
+    for label, path in (("brief", result.brief), ("report", result.report)):
+        if path is not None:
+            out.print(f"{label}: {path}")
+    out.print(f'query it: crisis-fca sql "select * from latest_rules" --db {result.db}')
+
+
+@app.command()
+def regions(
+    case: CaseArg,
+    *,
+    region: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--region",
+            help="A region to run (repeat the option); default: the `regions` the case file "
+            "names on its mobility source. '' is the country level.",
+        ),
+    ] = None,
+    data_dir: DataDirOpt = None,
+    profile: ProfileOpt = "rigorous",
+    db: DbOpt = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Local Dask workers.")] = 2,
+    processes: Annotated[
+        bool,
+        typer.Option(
+            "--processes",
+            help="Process workers instead of threads (worth it with a Prefect server only: "
+            "without one, each worker process starts its own temporary server).",
+        ),
+    ] = False,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            "--dask-address", help="Use an existing Dask scheduler, e.g. tcp://host:8786."
+        ),
+    ] = None,
+    render: Annotated[
+        bool, typer.Option("--render/--no-render", help="Write a brief and report per region.")
+    ] = False,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Recompute every stage, ignoring cached results.")
+    ] = False,
+) -> None:
+    """Run a case for every region of its mobility source on Dask; compare rules across regions."""
+    if not region:  # fail fast, before Prefect starts its server: does the case name regions?
+        from crisis_fca.regions import case_regions
+
+        case_regions(load_case(case, profile=profile))
+    try:
+        from flows.regional import regional_flow
+
+        pipeline = regional_flow(workers, processes=processes, address=dask_address)
+    except ImportError as exc:
+        msg = (
+            f"`crisis-fca regions` runs on Dask, which is not installed ({exc}); install the "
+            "extra: pip install -e '.[dask]' (make setup does)"
+        )
+        raise CrisisFCAError(msg) from None
+    result = pipeline(
+        case=case,
+        profile=profile,
+        regions=region,
+        data_dir=data_dir,
+        db=_db(db),
+        render=render,
+        refresh=refresh,
+    )
+    table = Table("region", "outcome")
+    for name, run_id in result.stored.items():
+        table.add_row(escape(name), f"stored as run {escape(run_id)}")
+    for name, reason in result.failed.items():
+        table.add_row(escape(name), f"[red]failed[/]: {escape(reason)}")
+    out.print(table)
+    out.print(
+        f"{result.shared_rules} rule(s) hold in more than one region. Comparison: crisis-fca sql "
+        f"\"select * from region_comparison where batch_id = '{result.batch_id}' "
+        f'order by n_regions desc" --db {result.db}'
+    )
+    if not result.stored:
+        raise CrisisFCAError(f"every region of {result.case} failed; see the reasons above")
+
+
+@app.command()
+def serve(
+    schedules: Annotated[
+        list[str],
+        typer.Argument(
+            help="CASE, CASE=CRON or CASE:PROFILE=CRON, one deployment each "
+            "(default cron '0 6 * * *': every day at 06:00)."
+        ),
+    ],
+    *,
+    data_dir: DataDirOpt = None,
+    db: DbOpt = None,
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="Time zone of the cron schedules.")
+    ] = "UTC",
+    monitor: Annotated[
+        bool,
+        typer.Option(
+            "--monitor/--no-monitor",
+            help="Also serve each case's daily monitor (ingest -> triggers -> alert brief).",
+        ),
+    ] = True,
+    monitor_cron: Annotated[
+        str,
+        typer.Option("--monitor-cron", help="Cron of the monitor deployments."),
+    ] = "0 7 * * *",
+) -> None:
+    """Serve cron-scheduled runs of the pipeline (and the monitor), one deployment per case.
+
+    Needs a Prefect server: start one first (`make prefect-server`, i.e. `prefect server start
+    --host 127.0.0.1 --port 4200`) and export PREFECT_API_URL=http://127.0.0.1:4200/api.
+    Ctrl-C stops serving and pauses the schedules.
+    """
+    from flows.serve import CaseSchedule, parse_schedule, serve_cases
+
+    wanted = [parse_schedule(text) for text in schedules]
+    monitors = [CaseSchedule(s.case, monitor_cron, s.profile) for s in wanted] if monitor else []
+    serve_cases(wanted, monitors=monitors, data_dir=data_dir, db=db, timezone=timezone)
+
+
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Day to evaluate, YYYY-MM-DD (default: last day with data)."),
+]
+RunIdOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--run",
+        help="Stored pipeline run whose rules to use (refused if its data reached past the "
+        "as-of day). Default: the latest run if its data ended by then, else a rule set "
+        "mined and validated on the data up to the as-of day.",
+    ),
+]
+StoreOpt = Annotated[
+    bool, typer.Option("--store/--no-store", help="Record the run's alerts in the database.")
+]
+
+
+def _iso_day(value: str | None, option: str) -> Any:
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        msg = f"{option} must be a date like 2021-03-01, not {value!r}"
+        raise typer.BadParameter(msg) from None
+
+
+def _aligned(config: Any, data_dir: Path | None) -> Any:
+    from crisis_fca.pipeline import ingest_case
+
+    with _progress(f"ingesting {config.name}") as status:
+        update = status.update
+        ingested = ingest_case(config, resolve_data_dir(data_dir), progress=update)
+    return ingested.aligned
+
+
+@app.command()
+def monitor(
+    case: CaseArg,
+    *,
+    as_of: AsOfOpt = None,
+    run_id: RunIdOpt = None,
+    data_dir: DataDirOpt = None,
+    profile: ProfileOpt = "rigorous",
+    db: DbOpt = None,
+    out_dir: OutOpt = None,
+    store: StoreOpt = True,
+) -> None:
+    """Which validated triggers fire on a day, from the data known that day; alert brief."""
+    from crisis_fca.monitor import last_data_day, monitor_day, monitor_lines
+    from crisis_fca.monitor.run import (
+        latest_replay,
+        record_monitor,
+        stored_rule_set,
+        write_alert_brief,
+    )
+    from crisis_fca.pipeline import code_version
+
+    config = load_case(case, profile=profile)
+    day = _iso_day(as_of, "--as-of")
+    aligned = _aligned(config, data_dir)
+    day = day or last_data_day(aligned)
+    path = _db(db)
+    stored, choice = stored_rule_set(path, config, day, run_id)
+    with _progress(f"evaluating the triggers as of {day}"):
+        result = monitor_day(aligned, config, day, stored=stored)
+    for line in monitor_lines(result):
+        out.print(escape(line))
+    out.print(escape(f"({choice})"))
+    recorded = record_monitor(path, result) if store else None
+    if recorded is not None and recorded.rows:
+        stored_in = f"{recorded.rows} trigger(s) stored in {path}"
+        out.print(f"monitor run {escape(recorded.run_id)}: {stored_in}")
+    elif recorded is not None:
+        out.print("no trigger was evaluated, so nothing was stored")
+    page = write_alert_brief(
+        out_dir or REPORTS_DIR,
+        result,
+        config,
+        recorded=recorded,
+        replay=latest_replay(path, config),
+        code_version=code_version(),
+    )
+    out.print(f"wrote {page}")
+
+
+@app.command()
+def replay(
+    case: CaseArg,
+    *,
+    start: Annotated[str, typer.Option("--start", help="First day to replay, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Last day to replay, YYYY-MM-DD.")],
+    cadence: Annotated[
+        int | None,
+        typer.Option(
+            "--cadence", min=1, help="Re-mine every N days (default: [monitor] cadence_days, 7)."
+        ),
+    ] = None,
+    data_dir: DataDirOpt = None,
+    profile: ProfileOpt = "rigorous",
+    db: DbOpt = None,
+    out_dir: OutOpt = None,
+    store: StoreOpt = True,
+) -> None:
+    """Replay the monitor day by day without hindsight; print the track record vs persistence."""
+    from crisis_fca._atomic import atomic_write_text
+    from crisis_fca.monitor import replay as run_replay
+    from crisis_fca.monitor import replay_table
+    from crisis_fca.monitor.run import record_replay
+
+    config = load_case(case, profile=profile)
+    if cadence is not None:
+        config = config.model_copy(
+            update={"monitor": config.monitor.model_copy(update={"cadence_days": cadence})}
+        )
+    first, last = _iso_day(start, "--start"), _iso_day(end, "--end")
+    aligned = _aligned(config, data_dir)
+    with _progress(f"replaying {config.name} {first}..{last}") as status:
+        update = status.update
+        result = run_replay(aligned, config, first, last, progress=update)
+    mined = result.rule_sets
+    live = int((mined["triggers"] > 0).sum())
+    out.print(
+        f"[bold]{escape(config.name)}[/] ({profile} profile) replayed {first}..{last}: "
+        f"{len(mined)} rule sets (every {config.monitor.cadence_days} days), {live} with at "
+        f"least one trigger; {len(result.alerts):,} trigger-days evaluated; "
+        f"{result.seconds['total']:.0f} s (states {result.seconds['states']:.0f} s, "
+        f"mining {result.seconds['mining']:.0f} s)"
+    )
+    empty = mined[mined["triggers"] == 0]
+    if len(empty):
+        example = empty["note"].iloc[0]
+        out.print(escape(f"no trigger on {len(empty)} re-mining days, e.g. {example}"))
+    table_md = replay_table(result.record)
+    if result.record.empty:
+        out.print("no alert was raised in the range, so there is no track record to score.")
+    else:
+        out.print(escape(table_md))
+    if store:
+        out.print(f"replay run {escape(record_replay(_db(db), result))} stored in {_db(db)}")
+    folder = out_dir or REPORTS_DIR
+    written = atomic_write_text(folder / f"{config.name}-{profile}-replay.md", table_md)
+    out.print(f"wrote {written}")
+
+
 @data_app.command("fetch")
 def data_fetch(
     case: CaseArg,

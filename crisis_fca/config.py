@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from crisis_fca._model import FrozenModel
 from crisis_fca.errors import ConfigError
+from crisis_fca.monitor.config import MonitorConfig
 from crisis_fca.render.playbook import PlaybookConfig
 from crisis_fca.rules.params import MiningConfig, ValidationConfig
 from crisis_fca.states.spec import StatesConfig
@@ -115,6 +116,9 @@ class GoogleMobilitySource(_SourceBase):
     kind: Literal["google_mobility"]
     region: str = ""
     """'' = country rows; else a ``sub_region_1`` name or an ``iso_3166_2_code``."""
+    regions: tuple[str, ...] = ()
+    """Region set of ``crisis-fca regions`` (``flows.regional``): ``""`` = the country rows,
+    else ``sub_region_1`` names or ISO 3166-2 codes, as for ``region``."""
     categories: tuple[str, ...] = (
         "retail",
         "grocery",
@@ -245,6 +249,8 @@ class CaseConfig(_Model):
     """Out-of-sample validation of the mined rules (see :mod:`crisis_fca.rules.validation`)."""
     playbook: PlaybookConfig = PlaybookConfig()
     """Who acts on each expected outcome, and how long briefs stay valid (render.playbook)."""
+    monitor: MonitorConfig = MonitorConfig()
+    """Which validated rules are monitored as triggers, and how they are replayed (monitor)."""
     profile: str = "rigorous"
     """The profile this configuration was resolved for (see :func:`load_case`)."""
     profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)

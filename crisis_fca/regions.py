@@ -9,6 +9,11 @@ a rule that validates in six of eight emirates is better evidence than one that 
 the country level alone (the multi-site replication argument; see REFERENCE_STUDY.md on
 the study's single-site results).
 
+Caveat when reading the tally: only the mobility source changes between regions. A rule
+built solely from states of the shared sources (national case counts, national posts) holds
+in every region by construction, so ``n_regions`` is evidence of replication only for rules
+that involve at least one state of the regional source.
+
 Pure functions only: :func:`region_case` re-targets a validated case at one region,
 :func:`region_comparison` tallies the rules of finished region runs. Reading the files and
 writing the store happen in the flows.
@@ -126,7 +131,7 @@ def case_regions(case: CaseConfig, source: str | None = None) -> tuple[str, ...]
         ConfigError: the source names no regions; the message says where to add them.
     """
     google = mobility_source(case, source)
-    regions = tuple(getattr(google, "regions", ()) or ())
+    regions = google.regions
     if not regions:
         msg = (
             f"case {case.name!r}: source {google.name!r} names no region set; add "

@@ -218,8 +218,10 @@ def test_worker_measures_in_a_subprocess(tmp_path: Path) -> None:
 
 def test_worker_over_its_cap_is_killed_and_reported(tmp_path: Path) -> None:
     path = tmp_path / "ctx.pkl"
-    path.write_bytes(pickle.dumps({"values": markov_context(671, 16, seed=16), "known": None}))
-    task = Task("lattice", "m16", "concepts", "benchmarks.lattice", "concepts", str(path), cap=0.05)
+    # concepts needs seconds for this context (5,340 concepts); the worker may run for
+    # cap + harness.SLACK = 1.05 s before it is killed
+    path.write_bytes(pickle.dumps({"values": markov_context(671, 24, seed=24), "known": None}))
+    task = Task("lattice", "m24", "concepts", "benchmarks.lattice", "concepts", str(path), cap=0.05)
     result = run_task(task)
     assert result.status == "timeout"
     assert result.median is None

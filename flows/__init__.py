@@ -1,0 +1,30 @@
+"""Prefect orchestration of crisis-fca: only orchestration lives here, the work is in the library.
+
+Modules:
+
+- :mod:`flows.pipeline`: ``crisis_pipeline`` -- one case, one task per stage, cached on the
+  inputs' content, stored in DuckDB, rendered, with artifacts for the Prefect UI.
+- :mod:`flows.regional`: ``regional_pipeline`` -- one case across the regions of its Google
+  mobility source, in parallel on Dask, with a cross-region comparison table in DuckDB.
+- :mod:`flows.serve`: cron-scheduled deployments of ``crisis_pipeline``, one per case.
+- :mod:`flows.tasks`, :mod:`flows.cache`, :mod:`flows.artifacts`, :mod:`flows.comparison`:
+  the stage tasks, their cache keys and retry rule, the artifacts, the comparison table.
+
+Prefect settings the project relies on (set by the Makefile and the tests, never in a
+user's profile):
+
+================================================== ==========================================
+``PREFECT_HOME=<repo>/.prefect``                   flow-run history and the result cache stay
+                                                   in the checkout (cache survives re-runs)
+``DO_NOT_TRACK=1``                                 no client telemetry
+``PREFECT_SERVER_ANALYTICS_ENABLED=false``         no server telemetry (offline: no DNS errors)
+``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS=120`` the temporary server can take 12-30 s
+                                                   to start on 2 cores; the default 20 s fails
+``PREFECT_API_URL`` unset                          ephemeral mode: no server to run; set it to
+                                                   a ``prefect server start`` URL for schedules
+================================================== ==========================================
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []
