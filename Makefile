@@ -19,6 +19,8 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 # Prefect keeps its flow-run history and result cache in the checkout (.prefect/, gitignored),
 # never in ~/.prefect; a second `make run` reuses the cached stages.
 export PREFECT_HOME := $(abspath .prefect)
+# VADER scores kept between runs (crisis_fca/score_cache.py): hashes and numbers, never texts.
+export CRISIS_FCA_CACHE_DIR := $(abspath .cache)
 PREFECT_URL := http://127.0.0.1:4200/api
 
 CHROMIUM ?= /usr/bin/chromium
@@ -76,4 +78,4 @@ typecheck: $(TYPING)  ## mypy --strict on the library and the flows
 	$(BIN)/mypy crisis_fca flows
 
 clean:  ## remove the virtualenv, generated reports and Prefect's local state
-	rm -rf $(VENV) reports/*.html reports/*.duckdb .pytest_cache .prefect
+	rm -rf $(VENV) reports/*.html reports/*.duckdb .pytest_cache .prefect .cache

@@ -62,10 +62,13 @@ def source_signals(source: SourceData, case: CaseConfig) -> pd.DataFrame:
     """One source's tidy signals, text-derived ones included, tagged with its name."""
     frames = [source.signals]
     if source.posts is not None:
+        from crisis_fca.score_cache import load_scores, save_scores
         from crisis_fca.text import text_signals
 
         domain = next(s.domain for s in case.sources if s.name == source.name)
+        known = load_scores()  # VADER scores of earlier runs (see crisis_fca.score_cache)
         frames.append(text_signals(source.posts, case.text, domain=domain))
+        save_scores(known=known)
     tidy = pd.concat(frames, ignore_index=True)
     return tidy.assign(source=source.name)
 

@@ -21,6 +21,7 @@ such days with 0, which manufactured "calm" days).
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -42,9 +43,12 @@ __all__ = [
     "lexicon_scorer",
     "post_scores",
     "post_texts",
+    "prime_vader",
     "sentiment_scorer",
+    "text_key",
     "text_signals",
     "topic_scorer",
+    "vader_memo",
     "vader_scores",
 ]
 
@@ -143,11 +147,38 @@ def vader_scores(texts: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({"compound": compound}, index=pd.RangeIndex(len(compound)), dtype="float64")
 
 
-@functools.lru_cache(maxsize=200_000)
+_SCORES: dict[str, float] = {}
+"""Compound scores by :func:`text_key`: a score depends on the text alone, and the same posts
+are scored again by every profile, region and re-run (in a process, and across processes
+through :mod:`crisis_fca.score_cache`)."""
+
+
+def text_key(text: str) -> str:
+    """The memo key of a text: its SHA-1 (hex), so the memo never holds the texts themselves.
+
+    Example:
+        >>> text_key("calm")
+        '2ec3d0c752de172cec395ce394d6af63877f5080'
+    """
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
+
+
 def _vader_compound(text: str) -> float:
-    """One text's compound score, memoised: a score depends on the text alone, and the
-    same posts are scored again by every profile, region and re-run in a process."""
-    return float(_vader().polarity_scores(text)["compound"])
+    key = text_key(text)
+    score = _SCORES.get(key)
+    if score is None:
+        score = _SCORES[key] = float(_vader().polarity_scores(text)["compound"])
+    return score
+
+
+def vader_memo() -> dict[str, float]:
+    """A copy of the compound scores computed (or primed) in this process, by text key."""
+    return dict(_SCORES)
+
+
+def prime_vader(scores: Mapping[str, float]) -> None:
+    """Add known compound scores (by :func:`text_key`) to the memo, e.g. from a cache file."""
+    _SCORES.update(scores)
 
 
 def sentiment_scorer(text: TextConfig) -> Scorer:

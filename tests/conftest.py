@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("CRISIS_FCA_DATA_DIR", ROOT.parent / "shared" / "data")).resolve()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """VADER's score cache (crisis_fca.score_cache) in a folder of this session only, so
+    no test reads scores an earlier session or the user's runs left behind."""
+    if "CRISIS_FCA_CACHE_DIR" not in os.environ:
+        os.environ["CRISIS_FCA_CACHE_DIR"] = tempfile.mkdtemp(prefix="crisis-fca-cache-")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
