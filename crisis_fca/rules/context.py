@@ -278,15 +278,6 @@ def _apply_row_policy(
 
 
 def _items(spec: list[tuple[str, int]], side: str, meta: pd.DataFrame) -> pd.DataFrame:
-    rows = [
-        (
-            item_name(s, o, side),
-            side,
-            s,
-            o,
-            str(meta.at[s, "domain"]),
-            str(meta.at[s, "signal"]),
-        )
-        for s, o in spec
-    ]
+    domain, signal = (meta[c].astype(str).to_dict() for c in ("domain", "signal"))
+    rows = [(item_name(s, o, side), side, s, o, domain[s], signal[s]) for s, o in spec]
     return pd.DataFrame(rows, columns=list(ITEM_COLUMNS))

@@ -14,7 +14,7 @@ states' metadata (``parts`` and ``signal``), not from a hand list.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
@@ -61,6 +61,7 @@ class _Env:
     signal: dict[str, str]
     parts: dict[str, tuple[str, ...]]
     inputs: dict[str, tuple[str, ...]]
+    _signals: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def filters(self) -> FilterConfig:
@@ -69,10 +70,16 @@ class _Env:
     def signal_of(self, state: str) -> str:
         return self.signal.get(state) or state.split(":", 1)[0]
 
-    def signals(self, state: str) -> set[str]:
-        """The state's family and aligned inputs, and those of its parts."""
-        own = (state, *self.parts.get(state, ()))
-        return {self.signal_of(s) for s in own} | {i for s in own for i in self.inputs.get(s, ())}
+    def signals(self, state: str) -> frozenset[str]:
+        """The state's family and aligned inputs, and those of its parts (memoised)."""
+        found = self._signals.get(state)
+        if found is None:
+            own = (state, *self.parts.get(state, ()))
+            found = frozenset({self.signal_of(s) for s in own}) | {
+                i for s in own for i in self.inputs.get(s, ())
+            }
+            self._signals[state] = found
+        return found
 
 
 def _tuples(meta: pd.DataFrame, column: str) -> dict[str, tuple[str, ...]]:
@@ -104,7 +111,7 @@ def state_signals(state: str, meta: pd.DataFrame) -> set[str]:
     >>> sorted(state_signals("c.x:on", meta))
     ['c.x', 'm.b', 's.a']
     """
-    return _Env(ClassConfig(), *_lookups(meta)).signals(state)
+    return set(_Env(ClassConfig(), *_lookups(meta)).signals(state))
 
 
 def cross_domain(rules: pd.DataFrame, meta: pd.DataFrame, neutral: tuple[str, ...]) -> np.ndarray:

@@ -208,10 +208,15 @@ def _trivial(ctx: LeadTimeContext, premises: list[tuple[int, ...]]) -> np.ndarra
     items = ctx.premise_items
     states = items["state"].to_numpy()
     day_t = items["offset"].to_numpy() == 0
-    out = np.zeros((len(premises), len(ctx.consequent_items)), dtype=bool)
-    for j, (state, lead) in enumerate(ctx.consequent_items[["state", "offset"]].itertuples(False)):
-        if lead == 0:
-            out[:, j] = [any(day_t[i] and states[i] == state for i in p) for p in premises]
+    names = {s: i for i, s in enumerate(dict.fromkeys(states[day_t]))}
+    held = np.zeros((len(premises), len(names) + 1), dtype=bool)  # last column: no such state
+    rows = [r for r, prem in enumerate(premises) for j in prem if day_t[j]]
+    cols = [names[states[j]] for prem in premises for j in prem if day_t[j]]
+    held[rows, cols] = True
+    cons = ctx.consequent_items
+    pick = [names.get(s, len(names)) for s in cons["state"]]
+    out = held[:, pick]
+    out[:, cons["offset"].to_numpy() != 0] = False
     return out
 
 
