@@ -793,16 +793,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except typer.TyperException as exc:  # usage errors: the vendored click's ClickException family
         exc.show()  # type: ignore[attr-defined]
         return int(getattr(exc, "exit_code", 2))
+    except RuntimeError as exc:
+        if debug:
+            raise
+        if "ephemeral Prefect API server" not in str(exc):
+            return _internal_error(exc)
+        err.print(
+            f"[bold red]error:[/] {escape(str(exc))} Prefect's temporary server did not start "
+            "in time (the machine may be busy): allow it longer with "
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS=300, or start a server once "
+            "(`make prefect-server`) and export PREFECT_API_URL=http://127.0.0.1:4200/api."
+        )
+        return 1
     except Exception as exc:
         if debug:
             raise
-        err.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
-            "This is a bug in crisis-fca, not in your input; rerun with --debug for the traceback "
-            "and report it."
-        )
-        return 3
+        return _internal_error(exc)
     return 0
+
+
+def _internal_error(exc: BaseException) -> int:
+    err.print(
+        f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
+        "This is a bug in crisis-fca, not in your input; rerun with --debug for the traceback "
+        "and report it."
+    )
+    return 3
 
 
 if __name__ == "__main__":

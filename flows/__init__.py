@@ -11,7 +11,8 @@ Modules:
   the stage tasks, their cache keys and retry rule, the artifacts, the comparison table.
 
 Prefect settings the project relies on (set by the Makefile and the tests, never in a
-user's profile):
+user's profile; importing :mod:`flows` also sets the last three as defaults of this process,
+so ``crisis-fca flow`` run outside ``make`` behaves the same -- a value the user exported wins):
 
 ================================================== ==========================================
 ``PREFECT_HOME=<repo>/.prefect``                   flow-run history and the result cache stay
@@ -27,4 +28,16 @@ user's profile):
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import os
+
+__all__: list[str] = ["PREFECT_DEFAULTS"]
+
+PREFECT_DEFAULTS = {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}
+"""Set before Prefect is first imported (this package's modules import it after this runs)."""
+
+for _key, _value in PREFECT_DEFAULTS.items():
+    os.environ.setdefault(_key, _value)

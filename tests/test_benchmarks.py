@@ -283,3 +283,93 @@ def uae_mobility(data_dir: Path) -> dict[str, Any]:
         index=pd.DatetimeIndex([r["date"] for r in rows], name="date"),
     )
     return {"values": frame, "known": None}
+
+
+# -- regions and the Prefect flow row ------------------------------------------------------
+
+
+def test_synthetic_regions_agree_between_one_and_two_workers() -> None:
+    from benchmarks import regions
+
+    outcomes = []
+    for workers in (1, 2):
+        cluster, client = regions.local_cluster(workers)
+        try:
+            out = regions.fan_out(client, range(3), window=2, days=120, shifts=20, total=3)
+        finally:
+            client.close()
+            cluster.close()
+        assert sorted(s[0] for s in out.summaries) == [0, 1, 2]
+        assert [n for n, _ in out.rss_mb_at] == [1, 2, 3]
+        outcomes.append(sorted(out.summaries))
+    assert outcomes[0] == outcomes[1]
+    # each region is exactly the library's analysis of its own seed, run in this thread
+    assert outcomes[0] == [regions.region_summary(r, days=120, shifts=20) for r in range(3)]
+    counts = regions.synthetic_counts(outcomes[0])
+    assert counts["regions"] == 3
+    assert counts["concepts"] == sum(s[1] for s in outcomes[0])
+    assert counts["concepts"] > 3 * 12  # real lattices, not just the 12 single states
+
+
+def test_regions_rows_compare_workers_and_report_regions_per_minute(tmp_path: Path) -> None:
+    from benchmarks import regions
+    from benchmarks.report import table_rows
+    from benchmarks.targets import target_lines
+
+    rows = regions.tasks(
+        tmp_path, tmp_path, case="uae-covid", uae_workers=(2, 1), synthetic=((100, (2,)),)
+    )
+    uae = [t for t in rows if t.key == "uae-flow"]
+    assert [t.engine.endswith("1 thread worker") for t in uae] == [True, False]
+    assert uae[0].baseline
+    assert uae[0].reference
+    assert not uae[1].baseline
+    assert uae[0].context == "uae-covid, 8 regions (real flow, rigorous, render off)"
+    assert rows[-1].context == "100 synthetic regions x 974 days"
+
+    def done(task: Task, seconds: float, rss: float, n: int, workers: int) -> Result:
+        counts = {"regions": n, "rules": 5}
+        extra = {"workers": workers, "failed": {"Umm Al Quawain": "SchemaError: no transit"}}
+        return Result(task, "ok", walls=[seconds], counts=counts, extra=extra, maxrss_mb=rss)
+
+    one = done(uae[0], 60.0, 500.0, 8, 1)
+    two = done(uae[1], 40.0, 520.0, 8, 2)
+    table = table_rows([one, two])
+    assert "8.0 regions/min" in table[0][8]
+    assert "failed: Umm Al Quawain" in table[0][8]
+    assert table[1][5] == "1.5x"  # scaling 1 -> 2 workers
+    assert table[1][9] == "yes"
+    small = regions.tasks(tmp_path, tmp_path, case="uae-covid", uae_workers=(),
+                          synthetic=((100, (2,)), (1000, (2,))))  # fmt: skip
+    lines = target_lines([done(small[0], 10.0, 300.0, 100, 2), done(small[1], 99, 320.0, 1000, 2)])
+    assert lines[-1].endswith("-> within 10 % met")
+
+
+def test_flow_table_separates_the_prefect_start_up(tmp_path: Path) -> None:
+    from benchmarks import endtoend
+    from benchmarks.targets import flow_line, flow_table
+
+    lib_task, flow_task = endtoend.tasks(str(tmp_path / "in.pkl"), repeats=2)
+    assert flow_task.key == "flow"
+    assert flow_task.context == lib_task.context
+    assert endtoend.tasks("x", repeats=2, states_only=True)[0].key == "states"
+    library = Result(lib_task, "ok", walls=[12.0, 12.0], extra={"import_s": 1.0},
+                     stages=[{"ingest": 15.0, "render": 4.0}, {"ingest": 8.0, "render": 4.0},
+                             {"ingest": 8.0, "render": 4.0}])  # fmt: skip
+    flow = Result(flow_task, "ok", walls=[14.0, 14.0], extra={"import_s": 3.0},
+                  stages=[{"prefect start-up": 20.0, "flow": 24.0}, {"flow": 14.0},
+                          {"flow": 15.0}])  # fmt: skip
+    text = flow_table(library, flow)
+    startup = next(line for line in text.splitlines() if "start-up" in line)
+    assert "+20 s" in startup
+    cold = next(line for line in text.splitlines() if "cold" in line)
+    assert "19 s" in cold
+    assert "24 s" in cold
+    assert "+5.00 s" in cold
+    warm = next(line for line in text.splitlines() if "warm" in line)
+    assert "12 s" in warm  # the library's warm pass: 8 + 4 s
+    assert "+2.50 s" in warm
+    line = flow_line([library, flow])
+    assert line is not None
+    assert "adds 2.50 s per run" in line
+    assert "start-up of 20 s" in line
