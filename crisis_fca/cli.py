@@ -521,6 +521,8 @@ def regions(
 
         pipeline = regional_flow(workers, processes=processes, address=dask_address)
     except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in {"dask", "distributed", "prefect_dask"}:
+            raise
         msg = (
             f"`crisis-fca regions` runs on Dask, which is not installed ({exc}); install the "
             "extra: pip install -e '.[dask]' (make setup does)"
