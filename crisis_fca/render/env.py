@@ -10,8 +10,6 @@ templates, never compiled as one, so ``{{ 7*7 }}`` in a post title stays literal
 from __future__ import annotations
 
 import functools
-import os
-import tempfile
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -55,20 +53,14 @@ def inline_file(name: str, templates_dir: Path = TEMPLATES_DIR) -> Markup:
 
 
 def write_atomic(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` all at once: a temporary file in the same folder, then
-    :func:`os.replace`, so readers never see a half-written page. Returns the path.
+    """Write ``text`` to ``path`` all at once (see :func:`crisis_fca._atomic.atomic_write_text`):
+    readers never see a half-written page. Creates the folder; returns the path.
+
+    Raises:
+        StorageError: the page cannot be written; ``path`` is left as it was.
     """
+    from crisis_fca._atomic import atomic_write_text
+
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a report is for reading
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write_text(target, text)
