@@ -548,3 +548,15 @@ def test_tidy_helpers_refuse_mismatched_frames() -> None:
     meta = pd.DataFrame({"domain": ["a"]}, index=["other"])
     with pytest.raises(StorageError, match=r"lacks columns \['signal'.*and states \['a.b:high'\]"):
         states_table(flags, flags, meta)
+
+
+def test_a_failed_open_leaves_no_new_folder(tmp_path: Path) -> None:
+    """The writer creates the database's folder, and removes what it created if the open fails."""
+    from crisis_fca.store import connect
+
+    target = tmp_path / "new" / "deeper" / "runs.duckdb"
+    with pytest.raises(StorageError, match=r"cannot open .*runs\.duckdb for writing"):
+        connect(target, config={"no_such_duckdb_option": 1})
+    assert list(tmp_path.iterdir()) == []
+    connect(target).close()  # and a good open creates it
+    assert target.is_file()
