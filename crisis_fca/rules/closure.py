@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crisis_fca._blas import day_counts, one_blas_thread
 from crisis_fca.rules.context import LeadTimeContext
 
 __all__ = ["premise_concepts"]
@@ -41,8 +42,8 @@ def premise_concepts(ctx: LeadTimeContext, premises: list[tuple[int, ...]]) -> p
         return pd.DataFrame(columns=["premise_closure", "closure_days", "minimal_generator"])
     extents = np.stack([vals[:, list(p)].all(axis=1) for p in premises], axis=1)
     sizes = extents.sum(axis=0)
-    inside = extents.astype(np.float32).T @ vals.astype(np.float32)
-    intent = np.rint(inside).astype(np.int64) == sizes[:, None]
+    with one_blas_thread():
+        intent = day_counts(extents, vals) == sizes[:, None]
     closures = [tuple(sorted(str(x) for x in names[row])) for row in intent]
     return pd.DataFrame(
         {

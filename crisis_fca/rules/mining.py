@@ -23,10 +23,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from crisis_fca._blas import day_counts, one_blas_thread
 from crisis_fca.errors import ConfigError
 from crisis_fca.rules.context import LeadTimeContext
 from crisis_fca.rules.params import ClassConfig, MiningConfig
@@ -125,12 +127,13 @@ def enumerate_candidates(ctx: LeadTimeContext, mining: MiningConfig) -> Candidat
     pv, pk = _premise_matrices(ctx, premises)
     cv = ctx.consequent_values.astype(np.float32)
     ck = ctx.consequent_known.astype(np.float32)
-    counts = {
-        "n": np.rint(pk.T @ ck).astype(np.int64),
-        "p": np.rint(pv.T @ ck).astype(np.int64),
-        "c": np.rint(pk.T @ cv).astype(np.int64),
-        "a": np.rint(pv.T @ cv).astype(np.int64),
-    }
+    with one_blas_thread():
+        counts = {
+            "n": day_counts(pk, ck),
+            "p": day_counts(pv, ck),
+            "c": day_counts(pk, cv),
+            "a": day_counts(pv, cv),
+        }
     predictive = _predictive_matrix(ctx, premises)
     keep, steps = _constraints(
         ctx, mining, premises, counts=counts, predictive=predictive, need=need
@@ -289,37 +292,65 @@ def _candidate_frame(
     predictive: np.ndarray,
     keep: np.ndarray,
 ) -> pd.DataFrame:
+    """The kept (premise, consequent) pairs as rows, already in :func:`sort_rules` order.
+
+    Per-premise and per-consequent values are built once (a few hundred each) and the rule
+    rows taken from them by index; the order is a ``np.lexsort`` on integer ranks of the
+    same keys :func:`sort_rules` uses, so no per-row Python string is built.
+    """
     pi, ci = np.nonzero(keep)
     items, states, offs = (ctx.premise_items[c].to_numpy() for c in ("item", "state", "offset"))
-    order = [tuple(sorted(p, key=lambda j: items[j])) for p in premises]
-    per_premise = (
-        pd.DataFrame(
-            {
-                "premise": [tuple(str(items[j]) for j in p) for p in order],
-                "premise_states": [tuple(str(states[j]) for j in p) for p in order],
-                "premise_offsets": [tuple(int(offs[j]) for j in p) for p in order],
-                "max_lag": [-min(int(offs[j]) for j in p) for p in order],
-                "premise_cols": order,
-            }
-        )
-        .iloc[pi]
-        .reset_index(drop=True)
-    )
+    order = [tuple(sorted(p, key=lambda j: str(items[j]))) for p in premises]
+    premise = _objects([tuple(str(items[j]) for j in p) for p in order])
+    max_lag = np.array([-min(int(offs[j]) for j in p) for p in order], dtype=np.int64)
     cons = ctx.consequent_items
-    lead = cons["offset"].to_numpy()[ci].astype(np.int64)
-    frame = per_premise.assign(
-        consequent=cons["item"].to_numpy()[ci].astype(str),
-        consequent_state=cons["state"].to_numpy()[ci].astype(str),
-        lead=lead,
-        horizon=lead + per_premise["max_lag"].to_numpy(np.int64),
-        rule_class=np.where(predictive[pi, ci], "predictive", "same_day"),
-        n_days=counts["n"][pi, ci],
-        premise_days=counts["p"][pi, ci],
-        consequent_days=counts["c"][pi, ci],
-        support_days=counts["a"][pi, ci],
-        consequent_col=ci.astype(np.int64),
+    cons_item = cons["item"].to_numpy().astype(str)
+    lead = cons["offset"].to_numpy().astype(np.int64)
+    is_pred = predictive[pi, ci]
+    horizon = lead[ci] + max_lag[pi]
+    rows = np.lexsort(
+        (
+            _ranks(["|".join(p) for p in premise])[pi],
+            np.array([len(p) for p in order], dtype=np.int64)[pi],
+            _ranks(list(cons_item))[ci],
+            horizon,
+            ~is_pred,  # "predictive" sorts before "same_day"
+        )
     )
-    return sort_rules(frame[[*CANDIDATE_COLUMNS, "premise_cols", "consequent_col"]])
+    pi, ci, is_pred, horizon = pi[rows], ci[rows], is_pred[rows], horizon[rows]
+    return pd.DataFrame(
+        {
+            "premise": premise[pi],
+            "premise_states": _objects([tuple(str(states[j]) for j in p) for p in order])[pi],
+            "premise_offsets": _objects([tuple(int(offs[j]) for j in p) for p in order])[pi],
+            "consequent": cons_item[ci],
+            "consequent_state": cons["state"].to_numpy().astype(str)[ci],
+            "lead": lead[ci],
+            "max_lag": max_lag[pi],
+            "horizon": horizon,
+            "rule_class": np.where(is_pred, "predictive", "same_day"),
+            "n_days": counts["n"][pi, ci],
+            "premise_days": counts["p"][pi, ci],
+            "consequent_days": counts["c"][pi, ci],
+            "support_days": counts["a"][pi, ci],
+            "premise_cols": _objects(order)[pi],
+            "consequent_col": ci.astype(np.int64),
+        }
+    )
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    """A 1-D object array of ``values`` (tuples stay tuples, not a 2-D array)."""
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        out[i] = value
+    return out
+
+
+def _ranks(keys: list[str]) -> np.ndarray:
+    """Each key's rank in code-point order (equal keys, equal rank), as pandas sorts str."""
+    ranked = {k: r for r, k in enumerate(sorted(set(keys)))}
+    return np.array([ranked[k] for k in keys], dtype=np.int64)
 
 
 def sort_rules(frame: pd.DataFrame) -> pd.DataFrame:
