@@ -63,7 +63,12 @@ serve: $(STAMP)  ## serve the daily cron deployments (pipeline + monitor); needs
 test: $(STAMP) browser  ## set up, then run the whole test suite
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)  ## speed and memory, side by side against the reference engines (see benchmarks/README.md)
+BENCH := $(VENV)/.bench
+$(BENCH): $(STAMP)
+	$(BIN)/python -m pip install --quiet --group bench
+	@touch $(BENCH)
+
+bench: $(BENCH)  ## speed and memory, side by side against the reference engines (see benchmarks/README.md)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 lint: $(STAMP)  ## ruff

@@ -12,8 +12,22 @@ the library is timed once, before the first pass. The first pass in the process 
 *cold* run (lazy imports of scipy, statsmodels, VADER, Jinja and Plotly included); the
 median of the later passes is the *warm* time.
 
-Hooks for the lead (marked ``HOOK``): :data:`EXTRA_STAGES` takes more ``(name, function)``
-stages, and the Prefect flow row is added in :func:`tasks`.
+The ``flow`` engine runs the same case through the Prefect flow
+:func:`flows.pipeline.crisis_pipeline` (``refresh=True``: every stage task recomputes, none
+is served from Prefect's cache; ``render=True``; a fresh temporary DuckDB and pages folder
+per pass) in ephemeral mode -- no server to run, Prefect starts a temporary local API in
+the process -- with the worker's own temporary ``PREFECT_HOME`` (:mod:`benchmarks._prefect`).
+The first pass is split into ``prefect start-up`` (the temporary server, started just as
+the first flow call would start it, timed on its own) and ``flow``; later passes in the
+same process find the server running and time the flow alone. A pass does the same work
+as the library row's ``ingest`` ... ``render`` (analyse, then one ``store_run`` with pages),
+plus Prefect's orchestration: task runs and states, results persisted to
+``PREFECT_HOME``, logs and artifacts sent to the temporary API. Counts (days, states,
+concepts, candidates, rules) are read from the flow's result and its store, and must
+agree with the library row's.
+
+Hook for the lead (marked ``HOOK``): :data:`EXTRA_STAGES` takes more ``(name, function)``
+stages.
 """
 
 from __future__ import annotations
@@ -121,32 +135,114 @@ def _pipeline(inputs: dict[str, Any], params: dict[str, Any]) -> Prepared:
     return pipeline.run, pipeline.describe
 
 
+class _Flow:
+    """The Prefect flow ``crisis_pipeline`` on one case, pass after pass in one process."""
+
+    def __init__(self, inputs: dict[str, Any], params: dict[str, Any]) -> None:
+        from benchmarks import _prefect
+
+        _prefect.isolate()  # before Prefect is imported: this worker's own PREFECT_HOME
+        start = time.perf_counter()
+        from flows.pipeline import crisis_pipeline
+
+        self.import_s = time.perf_counter() - start
+        self.flow, self.server = crisis_pipeline, _prefect
+        self.case, self.profile = inputs["case"], inputs.get("profile", "rigorous")
+        self.data_dir = Path(inputs["data_dir"])
+        self.started = False
+        self.counts: dict[str, int] = {}
+
+    def run(self) -> Staged:
+        """One flow run into a fresh store and pages folder (the first also starts Prefect)."""
+        staged = Staged(None)
+        if not self.started:
+            staged.stages["prefect start-up"] = self.server.start_server()
+            self.started = True
+        with tempfile.TemporaryDirectory(prefix="crisis-fca-bench-") as tmp:
+            db = Path(tmp) / "flow.duckdb"
+            lap = time.perf_counter()
+            result = self.flow(
+                case=self.case,
+                profile=self.profile,
+                data_dir=self.data_dir,
+                db=db,
+                out_dir=Path(tmp) / "pages",
+                render=True,
+                refresh=True,
+            )
+            staged.stages["flow"] = time.perf_counter() - lap
+            self.counts = _flow_counts(result, db)  # outside the flow's lap, inside the pass
+            staged.run = result
+        return staged
+
+    def describe(self, staged: Staged) -> dict[str, Any]:
+        """Counts from the last flow run and its store; import time and server memory."""
+        extra = {
+            "import_s": self.import_s,
+            "server_peak_mb": self.server.server_peak_mb(),
+            "cached": list(staged.run.cached),
+        }
+        return {"counts": self.counts, "fingerprints": {}, "extra": extra}
+
+
+def _flow_counts(result: Any, db: Path) -> dict[str, int]:
+    """The library row's counts (but cover edges, which the store does not keep)."""
+    import duckdb
+
+    summary = result.summary
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        states, concepts = (
+            con.execute(
+                f"SELECT count(*) FROM {table} WHERE run_id = ?", [result.run_id]
+            ).fetchone()[0]  # type: ignore[index]
+            for table in ("states", "concepts")
+        )
+    finally:
+        con.close()
+    return {
+        "days": int(summary["days"]),
+        "states": int(states),
+        "concepts": int(concepts),
+        "candidates": int(summary["candidates_same_day"] + summary["candidates_predictive"]),
+        "rules": int(summary["same_day_kept"] + summary["predictive_kept"]),
+    }
+
+
+def _flow(inputs: dict[str, Any], params: dict[str, Any]) -> Prepared:
+    flow = _Flow(inputs, params)
+    return flow.run, flow.describe
+
+
 ENGINES: dict[str, Callable[[dict[str, Any], dict[str, Any]], Prepared]] = {
     "pipeline": _pipeline,
     "states": lambda i, p: _pipeline(i, {"only_states": True}),
+    "flow": _flow,
 }
 
 
 def tasks(path: str, *, repeats: int, states_only: bool = False) -> list[Task]:
-    """The library row (or just the ingest + states pass that feeds the other families).
+    """The library row (or just the ingest + states pass that feeds the other families),
+    then the Prefect flow row (not with ``states_only``).
 
-    HOOK: the Prefect flow row goes here -- a Task whose engine runs the uae-covid flow
-    from ``flows/`` in the worker (the first flow in a process pays Prefect's temporary
-    server start-up, ~12-26 s here; report it separately from the flow's own time).
+    Both rows share one context, so the flow's counts are checked against the library's
+    (``agree``), and both make ``1 + repeats`` passes in one fresh process: the first is
+    the cold pass, the median of the rest the warm time.
     """
     label = "uae-covid (rigorous profile, 671 days)"
     key = "states" if states_only else "pipeline"
     engine = "ingest + states (inputs for the other families)" if states_only else "library"
-    task = Task(
-        family="end-to-end",
-        context=label,
-        engine=engine,
-        module=__name__,
-        key=key,
-        inputs=path,
-        cap=600.0,
-        repeats=0 if states_only else repeats,
-        slow=600.0,
-        reference=True,
-    )
-    return [task]
+    common: dict[str, Any] = {
+        "family": "end-to-end",
+        "context": label,
+        "module": __name__,
+        "inputs": path,
+        "cap": 600.0,
+        "slow": 600.0,
+    }
+    task = Task(engine=engine, key=key, repeats=0 if states_only else repeats, reference=True,
+                **common)  # fmt: skip
+    if states_only:
+        return [task]
+    flow = Task(engine="Prefect flow crisis_pipeline", key="flow", repeats=repeats, **common)
+    return [task, flow]

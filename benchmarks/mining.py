@@ -210,17 +210,14 @@ def tasks(
     slow: float,
     trace_below: float = 3.0,
     cap: float = 120.0,
-    engines: Iterable[str] = tuple(ENGINE_LABELS),
 ) -> list[Task]:
     """One task per engine and context (label -> (crisis-fca input, baseline input) paths).
 
     mlxtend's paths are the baselines (ratios use the faster), capped at ``cap`` s.
     """
     out = []
-    chosen = list(engines)
     for label, (ours, theirs) in contexts.items():
-        for key in chosen:
-            engine = ENGINE_LABELS[key]
+        for key, engine in ENGINE_LABELS.items():
             mine = key.startswith("crisis-fca")
             out.append(
                 Task(

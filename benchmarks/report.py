@@ -12,7 +12,16 @@ from collections.abc import Iterable, Sequence
 
 from benchmarks.harness import Result
 
-__all__ = ["HEADERS", "agreement", "format_seconds", "render", "speedup", "table_rows", "time_cell"]
+__all__ = [
+    "HEADERS",
+    "agreement",
+    "format_seconds",
+    "per_minute",
+    "render",
+    "speedup",
+    "table_rows",
+    "time_cell",
+]
 
 HEADERS = (
     "family",
@@ -41,6 +50,16 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.0f} s"
 
 
+def per_minute(count: int, seconds: float) -> str:
+    """``count`` per minute of ``seconds``: ``8.4``, ``412``, ``1,234``.
+
+    >>> per_minute(8, 57.0), per_minute(1000, 145.6)
+    ('8.4', '412')
+    """
+    rate = count / seconds * 60
+    return f"{rate:.1f}" if rate < 10 else f"{rate:,.0f}"
+
+
 def time_cell(result: Result) -> str:
     """The median (``*`` = a single cold run), ``> cap`` on a timeout, or the status."""
     if result.status == "ok" and result.median is not None:
@@ -65,6 +84,8 @@ def speedup(result: Result, group: Sequence[Result]) -> str:
     if base is None or result.median is None or result.median <= 0:
         return "—"
     ratio = base[0] / result.median
+    if base[1] and ratio < 1:
+        return "—"  # slower than the cap the baseline hit: no bound either way
     text = f"{ratio:.0f}" if ratio >= 10 else f"{ratio:.2g}"
     return f"> {text}x" if base[1] else f"{text}x"
 
@@ -103,6 +124,11 @@ def _counts(result: Result) -> str:
     if result.task.family == "null" and result.median and rules and offsets:
         parts.append(f"{result.median / rules * 1e6:.0f} µs/rule")
         parts.append(f"{result.median / (rules * offsets) * 1e9:.0f} ns/rule-shift")
+    regions = result.counts.get("regions")
+    if result.task.family == "regions" and result.median and regions:
+        parts.append(f"{per_minute(regions, result.median)} regions/min")
+        for name, why in result.extra.get("failed", {}).items():
+            parts.append(f"failed: {name or 'country'} ({why[:70]})")
     if result.status in ("error", "skipped") and result.message:
         parts.append(result.message)
     return ", ".join(parts)

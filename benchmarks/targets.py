@@ -9,7 +9,13 @@ Targets (same machine, same run):
   mlxtend's faster path + ``association_rules``, and within 2x of pyfim (checked on
   ``mine_rules`` with the null off: enumeration, metrics, Fisher FDR, closures, filters);
 - end-to-end ``uae-covid`` under 10 s (the cold run: what one CLI invocation pays);
-- peak memory of the end-to-end process under 1 GB (``ru_maxrss``).
+- peak memory of the end-to-end process under 1 GB (``ru_maxrss``);
+- 1,000 synthetic regions in bounded memory: the peak RSS of the 1,000-region run within
+  10 % of the 100-region run's (same worker count), i.e. memory does not grow with the
+  number of regions.
+
+Also reported, with no target: what the Prefect flow adds over the library
+(:func:`flow_table`), and the regions per minute with 1 and 2 Dask workers.
 """
 
 from __future__ import annotations
@@ -18,9 +24,9 @@ import statistics
 from collections.abc import Sequence
 
 from benchmarks.harness import Result
-from benchmarks.report import format_seconds, render
+from benchmarks.report import format_seconds, per_minute, render
 
-__all__ = ["stage_table", "target_lines"]
+__all__ = ["flow_line", "flow_table", "stage_table", "target_lines"]
 
 
 def stage_table(result: Result, *, markdown: bool = False) -> str:
@@ -40,8 +46,147 @@ def stage_table(result: Result, *, markdown: bool = False) -> str:
     )
     rss = f"{result.maxrss_mb:.0f} MB" if result.maxrss_mb else "—"
     rows.append(["peak RSS (ru_maxrss, whole process)", rss, ""])
-    headers = ["stage", "cold (first run)", f"warm (median of {len(warm)})"]
+    warm_head = f"warm (median of {len(warm)})" if warm else "warm (not run)"
+    headers = ["stage", "cold (first run)", warm_head]
     return render(headers, rows, markdown=markdown)
+
+
+def _passes(result: Result, skip: tuple[str, ...] = ()) -> tuple[float, float | None]:
+    """Seconds of the first pass and the median of the later ones (stages in ``skip`` out)."""
+    totals = [sum(v for k, v in stages.items() if k not in skip) for stages in result.stages]
+    return totals[0], statistics.median(totals[1:]) if len(totals) > 1 else None
+
+
+def _plus(ours: float | None, theirs: float | None) -> str:
+    if ours is None or theirs is None:
+        return "—"
+    sign = "+" if ours >= theirs else "-"
+    return f"{sign}{format_seconds(abs(ours - theirs))}"
+
+
+def flow_table(library: Result, flow: Result, *, markdown: bool = False) -> str:
+    """The Prefect flow against the library, same case, same run, pass by pass.
+
+    A library pass is ``analyse_case`` + ``store_run`` with pages (the sum of its stages:
+    ``render`` is the with-pages call minus the ``store`` call); a flow pass is one
+    ``crisis_pipeline`` call. The flow's first pass also starts Prefect's temporary server,
+    shown on its own line.
+    """
+    if flow.status != "ok" or not flow.stages:
+        return f"Prefect flow: {flow.status} {flow.message}".strip()
+    ok = library.status == "ok" and bool(library.stages)
+    lib_cold, lib_warm = _passes(library) if ok else (None, None)
+    startup = flow.stages[0].get("prefect start-up")
+    cold, warm = _passes(flow, skip=("prefect start-up",))
+    lib_import = library.extra.get("import_s") if ok else None
+    flow_import = flow.extra.get("import_s")
+    n_warm = len(flow.stages) - 1
+
+    def cell(seconds: float | None) -> str:
+        return format_seconds(seconds) if seconds is not None else "—"
+
+    server = flow.extra.get("server_peak_mb")
+    flow_rss = f"{flow.maxrss_mb:.0f} MB" if flow.maxrss_mb else "—"
+    if server:
+        flow_rss += f" (+ {server:.0f} MB in the server process)"
+    rows = [
+        ["import (crisis_fca / flows.pipeline, with Prefect)", cell(lib_import),
+         cell(flow_import), _plus(flow_import, lib_import)],
+        ["Prefect temporary server start-up (first flow in a process only)", "—",
+         cell(startup), f"+{cell(startup)}" if startup else "—"],
+        ["first pass in the process (cold)", cell(lib_cold), cell(cold), _plus(cold, lib_cold)],
+        [f"later passes (warm, median of {n_warm})" if n_warm else "later passes (not run)",
+         cell(lib_warm), cell(warm), _plus(warm, lib_warm)],
+        ["peak RSS (ru_maxrss)", f"{library.maxrss_mb:.0f} MB" if library.maxrss_mb else "—",
+         flow_rss, ""],
+    ]  # fmt: skip
+    headers = ["", "library (analyse_case + store_run)", "Prefect flow (crisis_pipeline)",
+               "Prefect adds"]  # fmt: skip
+    return render(headers, rows, markdown=markdown)
+
+
+def flow_line(results: Sequence[Result], uae: str = "uae-covid") -> str | None:
+    """What the Prefect flow adds over the library after its fixed start-up (no target)."""
+    lib = _find(results, "end-to-end", "pipeline", uae)
+    flow = _find(results, "end-to-end", "flow", uae)
+    if not (lib and flow and lib.stages and flow.stages and flow.status == "ok"):
+        return None
+    startup = flow.stages[0].get("prefect start-up", 0.0)
+    cold, warm = _passes(flow, skip=("prefect start-up",))
+    lib_cold, lib_warm = _passes(lib)
+    if warm is not None and lib_warm is not None:
+        gap, which = warm - lib_warm, f"warm: {format_seconds(warm)} vs {format_seconds(lib_warm)}"
+    else:
+        gap, which = cold - lib_cold, f"cold: {format_seconds(cold)} vs {format_seconds(lib_cold)}"
+    sign = "adds" if gap >= 0 else "saves"
+    return (
+        f"Prefect flow uae-covid (no target): {sign} {format_seconds(abs(gap))} per run over the "
+        f"library ({which}) after its fixed start-up of {format_seconds(startup)} "
+        "(paid by the first flow in a process)"
+    )
+
+
+def _regions_lines(results: Sequence[Result]) -> list[str]:
+    """Regions per minute and scaling per context; the bounded-memory target."""
+    lines = []
+    contexts = dict.fromkeys(r.task.context for r in results if r.task.family == "regions")
+    for context in contexts:
+        rows = [r for r in results if r.task.family == "regions" and r.task.context == context]
+        done = [r for r in rows if r.median and r.counts.get("regions")]
+        if not done:
+            continue
+        rates = ", ".join(
+            f"{per_minute(r.counts['regions'], r.median or 1.0)}/min with "
+            f"{r.extra.get('workers', '?')} worker(s)"
+            for r in done
+        )
+        base = next((r for r in done if r.task.baseline), None)
+        scaling = [
+            f"{(base.median or 0) / (r.median or 1):.2f}x with {r.extra.get('workers')} workers"
+            for r in done
+            if base is not None and r is not base
+        ]
+        scale = f"; scaling {', '.join(scaling)}" if scaling else ""
+        failed = [f"{k or 'country'}" for r in done[:1] for k in r.extra.get("failed", {})]
+        fails = f"; failed: {', '.join(failed)}" if failed else ""
+        lines.append(f"regions {context}: {rates}{scale}{fails}")
+    lines.append(_bounded_line(results))
+    return lines
+
+
+def _bounded_line(results: Sequence[Result]) -> str:
+    """1,000 synthetic regions vs fewer with the same workers: peak RSS must not grow."""
+    synthetic = [
+        r for r in results
+        if r.task.family == "regions" and r.task.key == "synthetic" and r.maxrss_mb
+        and r.counts.get("regions")
+    ]  # fmt: skip
+    pairs = [
+        (small, big)
+        for big in synthetic
+        for small in synthetic
+        if small.extra.get("workers") == big.extra.get("workers")
+        and small.counts["regions"] < big.counts["regions"]
+    ]
+    if not pairs:
+        sampled = [r for r in synthetic if len(r.extra.get("rss_mb_at", [])) > 1]
+        if not sampled:
+            return "regions (1,000 in bounded memory): not measured (full run only)"
+        r = max(sampled, key=lambda x: x.counts["regions"])
+        (n0, first), (n1, last) = r.extra["rss_mb_at"][0], r.extra["rss_mb_at"][-1]
+        return (
+            f"regions in bounded memory: resident set {first:.0f} MB after {n0} and "
+            f"{last:.0f} MB after {n1} regions ({r.task.context}); "
+            "1,000 vs 100 regions: not measured (full run only)"
+        )
+    small, big = max(pairs, key=lambda p: p[1].counts["regions"] - p[0].counts["regions"])
+    growth = (big.maxrss_mb or 0.0) / (small.maxrss_mb or 1.0) - 1
+    return (
+        f"regions in bounded memory: peak RSS {big.maxrss_mb:.0f} MB for "
+        f"{big.counts['regions']:,} regions vs {small.maxrss_mb:.0f} MB for "
+        f"{small.counts['regions']:,} ({growth:+.0%}, {big.extra.get('workers')} workers) "
+        f"-> within 10 % {_verdict(growth <= 0.10)}"
+    )
 
 
 def _find(results: Sequence[Result], family: str, key: str, context: str) -> Result | None:
@@ -89,7 +234,13 @@ def target_lines(results: Sequence[Result], uae: str = "uae-covid") -> list[str]
     if e2e and e2e.maxrss_mb:
         verdict = _verdict(e2e.maxrss_mb < 1024)
         lines.append(f"peak memory uae-covid: {e2e.maxrss_mb:.0f} MB -> < 1 GB {verdict}")
-    lines.append("regions (1,000 in bounded memory): not measured (hook)")
+    flow = flow_line(results, uae)
+    if flow:
+        lines.append(flow)
+    if any(r.task.family == "regions" for r in results):
+        lines += _regions_lines(results)
+    else:
+        lines.append("regions (1,000 in bounded memory): not measured (family not run)")
     return lines
 
 
