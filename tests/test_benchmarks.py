@@ -349,9 +349,9 @@ def test_flow_table_separates_the_prefect_start_up(tmp_path: Path) -> None:
     from benchmarks import endtoend
     from benchmarks.targets import flow_line, flow_table
 
-    lib_task, flow_task = endtoend.tasks(str(tmp_path / "in.pkl"), repeats=2)
-    assert flow_task.key == "flow"
-    assert flow_task.context == lib_task.context
+    lib_task, primed_task, flow_task = endtoend.tasks(str(tmp_path / "in.pkl"), repeats=2)
+    assert (lib_task.key, primed_task.key, flow_task.key) == ("pipeline", "pipeline-primed", "flow")
+    assert flow_task.context == lib_task.context == primed_task.context
     assert endtoend.tasks("x", repeats=2, states_only=True)[0].key == "states"
     library = Result(lib_task, "ok", walls=[12.0, 12.0], extra={"import_s": 1.0},
                      stages=[{"ingest": 15.0, "render": 4.0}, {"ingest": 8.0, "render": 4.0},
