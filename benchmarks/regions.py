@@ -161,8 +161,13 @@ def fan_out(
     return out
 
 
-def local_cluster(workers: int, *, profiler: bool = False) -> tuple[Any, Any]:
-    """A ``LocalCluster`` of ``workers`` thread workers on loopback, and its ``Client``.
+def local_cluster(
+    workers: int, *, profiler: bool = False, processes: bool = False
+) -> tuple[Any, Any]:
+    """A ``LocalCluster`` of ``workers`` workers on loopback, and its ``Client``.
+
+    ``processes``: one process per worker (its own interpreter, so no shared GIL; Dask
+    limits BLAS/OpenMP to one thread in each) instead of threads of this process.
 
     ``profiler``: Dask's statistical profiler (on by default in Dask). It samples every
     worker's stack each 10 ms and keeps the profiles of the last cycles in memory, so the
@@ -177,7 +182,9 @@ def local_cluster(workers: int, *, profiler: bool = False) -> tuple[Any, Any]:
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers,
             threads_per_worker=1,
-            processes=False,  # in-process threads talk over inproc://: no TCP listener
+            # threads talk over inproc:// (no TCP listener); processes over loopback TCP
+            processes=processes,
+            **({"host": "127.0.0.1"} if processes else {}),
             dashboard_address="127.0.0.1:0",  # None would still open 0.0.0.0:8787
             worker_dashboard_address="127.0.0.1:0",
             silence_logs=logging.ERROR,
@@ -210,7 +217,10 @@ class _Synthetic:
         self.warmup = bool(params.get("warmup", True))
         self.blas = _pin_blas()
         self.profiler = bool(params.get("profiler", False))
-        self.cluster, self.client = local_cluster(self.workers, profiler=self.profiler)
+        self.processes = bool(inputs.get("processes", False))
+        self.cluster, self.client = local_cluster(
+            self.workers, profiler=self.profiler, processes=self.processes
+        )
         atexit.register(self.close)
         self.calls = 0
 
@@ -236,6 +246,7 @@ class _Synthetic:
                 "blas_threads": self.blas,
                 "shifts": self.shifts,
                 "dask_profiler": self.profiler,
+                "processes": self.processes,
             },
         }
 
@@ -356,6 +367,7 @@ def _synthetic(inputs: dict[str, Any], params: dict[str, Any]) -> Prepared:
 ENGINES: dict[str, Callable[[dict[str, Any], dict[str, Any]], Prepared]] = {
     "uae-flow": _uae_flow,
     "synthetic": _synthetic,
+    "synthetic-processes": _synthetic,
 }
 
 
@@ -367,8 +379,8 @@ def synthetic_label(regions: int, days: int = DAYS) -> str:
     return f"{regions:,} synthetic regions x {days} days"
 
 
-def _engine(workers: int, what: str) -> str:
-    return f"{what}, Dask {workers} thread worker{'s' if workers > 1 else ''}"
+def _engine(workers: int, what: str, kind: str = "thread") -> str:
+    return f"{what}, Dask {workers} {kind} worker{'s' if workers > 1 else ''}"
 
 
 def tasks(
@@ -412,6 +424,13 @@ def tasks(
             out.append(Task(context=synthetic_label(n), engine=engine, key="synthetic",
                             inputs=save(inputs, folder, f"regions_syn_{n}_{workers}"),
                             baseline=i == 0, reference=i == 0, **common))  # fmt: skip
+        for workers in sorted(c for c in counts if c > 1):  # the GIL-free variant
+            inputs = {"regions": n, "workers": workers, "days": DAYS, "shifts": NULL_SHIFTS,
+                      "processes": True}  # fmt: skip
+            engine = _engine(workers, "library per region, null 200 shifts", "process")
+            out.append(Task(context=synthetic_label(n), engine=engine, key="synthetic-processes",
+                            inputs=save(inputs, folder, f"regions_syn_{n}_{workers}_proc"),
+                            **common))  # fmt: skip
     return out
 
 

@@ -135,14 +135,16 @@ def _regions_lines(results: Sequence[Result]) -> list[str]:
         done = [r for r in rows if r.median and r.counts.get("regions")]
         if not done:
             continue
+        def kind(r: Result) -> str:
+            return f"{r.extra.get('workers', '?')} {_kind(r)} worker(s)"
+
         rates = ", ".join(
-            f"{per_minute(r.counts['regions'], r.median or 1.0)}/min with "
-            f"{r.extra.get('workers', '?')} worker(s)"
+            f"{per_minute(r.counts['regions'], r.median or 1.0)}/min with {kind(r)}"
             for r in done
         )
         base = next((r for r in done if r.task.baseline), None)
         scaling = [
-            f"{(base.median or 0) / (r.median or 1):.2f}x with {r.extra.get('workers')} workers"
+            f"{(base.median or 0) / (r.median or 1):.2f}x with {kind(r)}"
             for r in done
             if base is not None and r is not base
         ]
@@ -152,6 +154,10 @@ def _regions_lines(results: Sequence[Result]) -> list[str]:
         lines.append(f"regions {context}: {rates}{scale}{fails}")
     lines.append(_bounded_line(results))
     return lines
+
+
+def _kind(r: Result) -> str:
+    return "process" if r.extra.get("processes") else "thread"
 
 
 def _bounded_line(results: Sequence[Result]) -> str:

@@ -341,7 +341,12 @@ def test_regions_rows_compare_workers_and_report_regions_per_minute(tmp_path: Pa
     assert table[1][9] == "yes"
     small = regions.tasks(tmp_path, tmp_path, case="uae-covid", uae_workers=(),
                           synthetic=((100, (2,)), (1000, (2,))))  # fmt: skip
-    lines = target_lines([done(small[0], 10.0, 300.0, 100, 2), done(small[1], 99, 320.0, 1000, 2)])
+    assert [t.key for t in small] == ["synthetic", "synthetic-processes"] * 2
+    assert small[1].engine.endswith("2 process workers")
+    threads = [t for t in small if t.key == "synthetic"]
+    lines = target_lines(
+        [done(threads[0], 10.0, 300.0, 100, 2), done(threads[1], 99, 320.0, 1000, 2)]
+    )
     assert lines[-1].endswith("-> within 10 % met")
 
 

@@ -572,8 +572,8 @@ def test_serve_registers_a_cron_deployment_per_case(loopback_server: LoopbackSer
     server, url = loopback_server.proc, loopback_server.url
     _wait(lambda: httpx.get(f"{url}/health", timeout=2).raise_for_status(), 120, "server")
     serving = subprocess.Popen(
-        [sys.executable, "-m", "flows.serve", "uae-covid=15 4 * * *",
-         "la-wildfire:study=0 5 * * 1", "--timezone", "Asia/Dubai"],
+        [sys.executable, "-m", "crisis_fca.cli", "serve", "uae-covid=15 4 * * *",
+         "la-wildfire:study=0 5 * * 1", "--timezone", "Asia/Dubai"],  # as `make serve` does
         env={**loopback_server.env, "PREFECT_API_URL": url}, cwd=ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
@@ -583,9 +583,12 @@ def test_serve_registers_a_cron_deployment_per_case(loopback_server: LoopbackSer
             la = _wait(lambda: c.read_deployment_by_name("crisis-pipeline/la-wildfire-study"), 30,
                        "la")  # fmt: skip
             runs = _wait(lambda: _scheduled(c, uae.id), 30, "scheduled runs")  # type: ignore[attr-defined]
+            monitor = _wait(lambda: c.read_deployment_by_name("crisis-monitor/uae-covid"), 30,
+                            "monitor")  # fmt: skip
         for deployment, cron, params in (
             (uae, "15 4 * * *", {"case": "uae-covid", "profile": "rigorous"}),
             (la, "0 5 * * 1", {"case": "la-wildfire", "profile": "study"}),
+            (monitor, "0 7 * * *", {"case": "uae-covid", "profile": "rigorous"}),
         ):
             (schedule,) = deployment.schedules  # type: ignore[attr-defined]
             assert schedule.schedule.cron == cron
