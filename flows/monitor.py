@@ -19,7 +19,6 @@ after the 06:00 pipeline run of :mod:`flows.serve` that refreshes the stored rul
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from crisis_fca.config import REPORTS_DIR, CaseConfig, load_case, resolve_data_dir
-from crisis_fca.errors import ConfigError
 from crisis_fca.monitor import MonitorResult, last_data_day, monitor_day, monitor_lines
 from crisis_fca.monitor.run import (
     RecordedMonitor,
@@ -45,7 +43,7 @@ from crisis_fca.pipeline import IngestResult, code_version
 from flows.artifacts import artifact_key
 from flows.cache import run_fingerprint, source_fingerprint, transient_io
 from flows.pipeline import resolve_db
-from flows.serve import CaseSchedule, flow_deployments, parse_schedule, require_server
+from flows.serve import CaseSchedule, flow_deployments, serve_cases, serve_main
 from flows.tasks import align_stage, ingest_source
 
 __all__ = [
@@ -206,35 +204,19 @@ def serve_monitors(
         ConfigError: ``PREFECT_API_URL`` is unset (schedules would never fire), or see
             :func:`monitor_deployments`.
     """
-    from prefect import serve
-
-    require_server()
-    serve(*monitor_deployments(schedules, data_dir=data_dir, db=db, timezone=timezone), limit=1)
+    serve_cases((), monitors=schedules, data_dir=data_dir, db=db, timezone=timezone)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m flows.monitor CASE[:PROFILE][=CRON] ...``: serve until Ctrl-C."""
-    parser = argparse.ArgumentParser(prog="python -m flows.monitor", description=__doc__)
-    parser.add_argument("schedules", nargs="+", metavar="CASE[:PROFILE][=CRON]")
-    parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument("--db", type=Path, default=None)
-    parser.add_argument("--timezone", default="UTC")
-    args = parser.parse_args(argv)
-    try:
-        wanted = [_with_default_cron(parse_schedule(s), s) for s in args.schedules]
-        serve_monitors(wanted, data_dir=args.data_dir, db=args.db, timezone=args.timezone)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    """``python -m flows.monitor CASE[:PROFILE][=CRON] ...``: serve until Ctrl-C.
 
-
-def _with_default_cron(schedule: CaseSchedule, text: str) -> CaseSchedule:
-    """``CASE`` alone gets the monitor's 07:00 cron, not the pipeline's 06:00."""
-    return (
-        schedule
-        if "=" in text
-        else CaseSchedule(schedule.case, DEFAULT_MONITOR_CRON, schedule.profile)
+    ``CASE`` alone runs at :data:`DEFAULT_MONITOR_CRON` (07:00), not the pipeline's 06:00.
+    """
+    return serve_main(
+        argv,
+        prog="python -m flows.monitor",
+        description=__doc__,
+        monitor_cron=DEFAULT_MONITOR_CRON,
     )
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "parse_schedule",
     "require_server",
     "serve_cases",
+    "serve_main",
 ]
 
 DEFAULT_CRON = "0 6 * * *"
@@ -169,7 +170,7 @@ def serve_cases(
 
     require_server()
     found = deployments(schedules, data_dir=data_dir, db=db, timezone=timezone)
-    if monitors:
+    if monitors:  # imported only when asked: flows.monitor imports this module
         from flows.monitor import monitor_deployments
 
         found += monitor_deployments(monitors, data_dir=data_dir, db=db, timezone=timezone)
@@ -178,15 +179,38 @@ def serve_cases(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m flows.serve CASE[=CRON] ...``: serve until Ctrl-C; 1 on a user error."""
-    parser = argparse.ArgumentParser(prog="python -m flows.serve", description=__doc__)
+    return serve_main(argv, prog="python -m flows.serve", description=__doc__)
+
+
+def serve_main(
+    argv: Sequence[str] | None,
+    *,
+    prog: str,
+    description: str | None,
+    monitor_cron: str | None = None,
+) -> int:
+    """The command line of ``python -m flows.serve`` and ``python -m flows.monitor``.
+
+    Without ``monitor_cron`` it serves ``crisis_pipeline`` deployments; with it, only
+    ``crisis_monitor`` deployments, ``CASE`` alone getting ``monitor_cron``.
+    """
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("schedules", nargs="+", metavar="CASE[:PROFILE][=CRON]")
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--timezone", default="UTC")
     args = parser.parse_args(argv)
+    options = {"data_dir": args.data_dir, "db": args.db, "timezone": args.timezone}
     try:
         wanted = [parse_schedule(s) for s in args.schedules]
-        serve_cases(wanted, data_dir=args.data_dir, db=args.db, timezone=args.timezone)
+        if monitor_cron is None:
+            serve_cases(wanted, **options)
+        else:
+            monitors = [
+                w if "=" in text else CaseSchedule(w.case, monitor_cron, w.profile)
+                for w, text in zip(wanted, args.schedules, strict=True)
+            ]
+            serve_cases((), monitors=monitors, **options)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

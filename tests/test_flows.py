@@ -51,6 +51,7 @@ from crisis_fca.ingest import read_source
 from crisis_fca.pipeline import ingest_case
 from crisis_fca.regions import region_case
 from crisis_fca.store import connect
+from flows import PREFECT_DEFAULTS
 from flows.artifacts import artifact_key, rule_rows, run_markdown
 from flows.cache import code_digest, run_fingerprint, source_fingerprint, transient_io
 from flows.comparison import store_comparison
@@ -64,11 +65,7 @@ needs_dask = pytest.mark.skipif(
 )
 GOOGLE = "google_mobility_ae/AE_Region_Mobility_Report_2020-02-15_2022-10-15.csv"
 JHU = "jhu_csse_covid19_ae/time_series_covid19_confirmed_global_AE.csv"
-QUIET = {
-    "DO_NOT_TRACK": "1",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-}
+QUIET = dict(PREFECT_DEFAULTS)  # what flows/ and the Makefile set
 EMIRATES = [
     "Abu Dhabi",
     "Ajman",

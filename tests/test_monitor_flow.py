@@ -21,6 +21,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from crisis_fca.monitor.run import latest_replay
 from crisis_fca.pipeline import IngestResult
 from crisis_fca.store import query
+from flows import PREFECT_DEFAULTS
 from flows.monitor import (
     DEFAULT_MONITOR_CRON,
     alert_brief_stage,
@@ -33,11 +34,7 @@ from flows.monitor import (
 from flows.serve import CaseSchedule
 
 ROOT = Path(__file__).resolve().parent.parent
-QUIET = {
-    "DO_NOT_TRACK": "1",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-}
+QUIET = dict(PREFECT_DEFAULTS)  # what flows/ and the Makefile set
 
 
 def test_tasks_monitor_record_and_write_the_brief(tmp_path: Path) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-import duckdb
 import pandas as pd
 
 from crisis_fca.errors import StorageError
@@ -26,10 +25,10 @@ from crisis_fca.store.connection import (
     connection,
 )
 from crisis_fca.store.frames import _checked
-from crisis_fca.store.migrations import migrate, rollback
+from crisis_fca.store.migrations import migrate
 from crisis_fca.store.reader import query
 from crisis_fca.store.schema import ALERTS
-from crisis_fca.store.writer import _insert_frame, new_run_id
+from crisis_fca.store.writer import _insert_frame, new_run_id, transaction
 
 __all__ = [
     "StoredRules",
@@ -66,17 +65,9 @@ def write_alerts(
     frame = _checked(ALERTS, alerts.assign(recorded=now))
     with connection(con_or_path, read_only=False, lock_timeout=lock_timeout) as con:
         migrate(con)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con, f"the alerts of monitor run {run_id}"):
             if len(frame):
                 _insert_frame(con, ALERTS, run_id, frame)
-            con.execute("COMMIT")
-        except BaseException as exc:
-            rollback(con)
-            if isinstance(exc, duckdb.Error):
-                msg = f"writing the alerts of monitor run {run_id} failed: {exc}"
-                raise StorageError(msg) from exc
-            raise
     return run_id
 
 

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import duckdb
 import pandas as pd
 
-from crisis_fca.errors import StorageError
 from crisis_fca.store.connection import WRITE_LOCK_TIMEOUT, ConOrPath, connection
 from crisis_fca.store.frames import _checked
-from crisis_fca.store.migrations import migrate, rollback
-from crisis_fca.store.schema import REGION_COMPARISON, quote
+from crisis_fca.store.migrations import migrate
+from crisis_fca.store.schema import REGION_COMPARISON
+from crisis_fca.store.writer import _insert_frame, transaction
 
 __all__ = ["write_region_comparison"]
-
-_FRAME = "_region_comparison"
 
 
 def write_region_comparison(
@@ -51,22 +48,9 @@ def write_region_comparison(
     frame = comparison.assign(batch_id=batch_id, case_name=case, profile=profile, recorded=recorded)
     frame = frame.assign(**{c: frame[c].map(list) for c in lists if c in frame})
     frame = _checked(REGION_COMPARISON, frame)
-    names = ", ".join(quote(c.name) for c in REGION_COMPARISON.columns)
-    casts = ", ".join(f"CAST({quote(c.name)} AS {c.type})" for c in REGION_COMPARISON.columns)
-    sql = f"INSERT INTO {quote(REGION_COMPARISON.name)} ({names}) SELECT {casts} FROM {_FRAME}"
     with connection(con_or_path, read_only=False, lock_timeout=lock_timeout) as con:
         migrate(con)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con, f"the region comparison of batch {batch_id}"):
             if len(frame):
-                con.register(_FRAME, frame)
-                con.execute(sql)
-                con.unregister(_FRAME)
-            con.execute("COMMIT")
-        except BaseException as exc:
-            rollback(con)
-            if isinstance(exc, duckdb.Error):
-                msg = f"writing the region comparison of batch {batch_id} failed: {exc}"
-                raise StorageError(msg) from exc
-            raise
+                _insert_frame(con, REGION_COMPARISON, None, frame)
     return len(frame)

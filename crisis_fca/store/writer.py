@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -177,18 +178,40 @@ def _insert_run(con: duckdb.DuckDBPyConnection, run_id: str, run: RunRecord) -> 
 
 
 def _insert_frame(
-    con: duckdb.DuckDBPyConnection, table: Table, run_id: str, frame: pd.DataFrame
+    con: duckdb.DuckDBPyConnection, table: Table, run_id: str | None, frame: pd.DataFrame
 ) -> None:
+    """Insert ``frame`` (the table's data columns) into ``table``, each value cast to its type.
+
+    ``run_id`` fills the leading ``run_id`` column; ``None`` for a table without one
+    (``region_comparison``, keyed by its batch).
+    """
     names = ", ".join(quote(c.name) for c in table.columns)
     casts = ", ".join(f"CAST({quote(c.name)} AS {c.type})" for c in table.data_columns)
-    sql = f"INSERT INTO {quote(table.name)} ({names}) SELECT ?, {casts} FROM {quote(_FRAME)}"
+    lead, params, of = ("?, ", [run_id], f" of run {run_id}") if run_id else ("", [], "")
+    sql = f"INSERT INTO {quote(table.name)} ({names}) SELECT {lead}{casts} FROM {quote(_FRAME)}"
     con.register(_FRAME, frame)  # a temporary view: the rollback of a failed write drops it
     try:
-        con.execute(sql, [run_id])
+        con.execute(sql, params)
     except duckdb.Error as err:
-        msg = f"writing table {table.name!r} of run {run_id} failed: {err}"
+        msg = f"writing table {table.name!r}{of} failed: {err}"
         raise StorageError(msg) from err
     con.unregister(_FRAME)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, what: str) -> Iterator[None]:
+    """``BEGIN`` ... ``COMMIT`` around the block: any error rolls it back, and a DuckDB error
+    becomes a :class:`StorageError` saying ``writing <what> failed``."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException as exc:
+        rollback(con)
+        if isinstance(exc, duckdb.Error):
+            msg = f"writing {what} failed: {exc}"
+            raise StorageError(msg) from exc
+        raise
 
 
 def _record_failure(
