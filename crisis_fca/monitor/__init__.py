@@ -28,9 +28,9 @@ The names below are imported on first use (PEP 562): :mod:`crisis_fca.config` im
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from crisis_fca._lazy import lazy_exports
 from crisis_fca.monitor.config import MonitorConfig
 
 if TYPE_CHECKING:
@@ -64,7 +64,6 @@ _LAZY = {
     "lines": ("monitor_lines",),
     "triggers": ("evaluate_triggers", "stream_status"),
 }
-_HOME = {name: module for module, names in _LAZY.items() for name in names}
 
 __all__ = [
     "History",
@@ -92,16 +91,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name from its module on first use."""
-    module = _HOME.get(name)
-    if module is None:
-        msg = f"module 'crisis_fca.monitor' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(f"crisis_fca.monitor.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return list(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

@@ -29,9 +29,9 @@ only :class:`PlaybookConfig`, does not pay for Jinja and Plotly on every command
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from crisis_fca._lazy import lazy_exports
 from crisis_fca.render.playbook import PlaybookConfig, PlaybookEntry
 
 if TYPE_CHECKING:
@@ -76,7 +76,6 @@ _LAZY = {
     "view": ("Phase", "RunMeta", "RunView", "phases_from_states"),
     "assemble": ("run_view",),
 }
-_HOME = {name: module for module, names in _LAZY.items() for name in names}
 
 __all__ = [
     "TEMPLATES_DIR",
@@ -117,16 +116,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name from its module on first use."""
-    module = _HOME.get(name)
-    if module is None:
-        msg = f"module 'crisis_fca.render' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(f"crisis_fca.render.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return list(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
