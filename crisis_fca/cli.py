@@ -25,6 +25,7 @@ from crisis_fca.config import REPORTS_DIR, available_cases, load_case, resolve_d
 from crisis_fca.errors import CrisisFCAError
 
 if TYPE_CHECKING:
+    from crisis_fca.config import CaseConfig
     from crisis_fca.pipeline import CaseRun, IngestResult
     from crisis_fca.states import StateSet
 
@@ -125,9 +126,12 @@ def _print_coverage(result: IngestResult) -> None:
 
 
 def _ingest(case: str, data_dir: Path | None, profile: str) -> IngestResult:
+    return _ingest_config(load_case(case, profile=profile), data_dir)
+
+
+def _ingest_config(config: CaseConfig, data_dir: Path | None) -> IngestResult:
     from crisis_fca.pipeline import ingest_case
 
-    config = load_case(case, profile=profile)
     folder = resolve_data_dir(data_dir)
     with _progress(f"ingesting {config.name}") as status:
         return ingest_case(config, folder, progress=status.update)
@@ -622,15 +626,6 @@ def _iso_day(value: str | None, option: str) -> Any:
         raise typer.BadParameter(msg) from None
 
 
-def _aligned(config: Any, data_dir: Path | None) -> Any:
-    from crisis_fca.pipeline import ingest_case
-
-    with _progress(f"ingesting {config.name}") as status:
-        update = status.update
-        ingested = ingest_case(config, resolve_data_dir(data_dir), progress=update)
-    return ingested.aligned
-
-
 @app.command()
 def monitor(
     case: CaseArg,
@@ -655,7 +650,7 @@ def monitor(
 
     config = load_case(case, profile=profile)
     day = _iso_day(as_of, "--as-of")
-    aligned = _aligned(config, data_dir)
+    aligned = _ingest_config(config, data_dir).aligned
     day = day or last_data_day(aligned)
     path = _db(db)
     stored, choice = stored_rule_set(path, config, day, run_id)
@@ -711,7 +706,7 @@ def replay(
             update={"monitor": config.monitor.model_copy(update={"cadence_days": cadence})}
         )
     first, last = _iso_day(start, "--start"), _iso_day(end, "--end")
-    aligned = _aligned(config, data_dir)
+    aligned = _ingest_config(config, data_dir).aligned
     with _progress(f"replaying {config.name} {first}..{last}") as status:
         update = status.update
         result = run_replay(aligned, config, first, last, progress=update)
