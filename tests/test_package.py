@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import crisis_fca
 
 PACKAGE = Path(crisis_fca.__file__).parent
@@ -71,3 +73,12 @@ def test_import_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("package", ["crisis_fca.render", "crisis_fca.monitor"])
+def test_no_lazy_export_is_shadowed_by_a_submodule(package: str) -> None:
+    """Importing a submodule sets the package attribute of its name, so a lazily exported
+    function named like a submodule would turn into that module once anything imported it."""
+    pkg = importlib.import_module(package)
+    submodules = {m.name for m in pkgutil.iter_modules(pkg.__path__)}
+    assert submodules.isdisjoint(pkg.__all__)

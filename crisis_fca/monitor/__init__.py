@@ -12,7 +12,8 @@ stored run that ended by then, or one re-mined on the spot). Modules:
 - :mod:`~crisis_fca.monitor.triggers`: three-valued trigger evaluation, stream staleness.
 - :mod:`~crisis_fca.monitor.today`: :func:`monitor_day`, the one-day answer.
 - :mod:`~crisis_fca.monitor.lines`: :func:`monitor_lines`, that answer as plain text.
-- :mod:`~crisis_fca.monitor.replay`: :func:`replay`, every day of a range re-mined weekly.
+- :mod:`~crisis_fca.monitor.backtest`: :func:`replay`, every day of a range re-mined weekly
+  (the module is not called ``replay``: a submodule would shadow the lazily exported function).
 - :mod:`~crisis_fca.monitor.record`: the replay's track record against persistence.
 - :mod:`~crisis_fca.monitor.changes`: what changed since the previous monitor run.
 
@@ -41,10 +42,10 @@ if TYPE_CHECKING:
         states_as_of,
         truncate_aligned,
     )
+    from crisis_fca.monitor.backtest import ReplayResult, replay
     from crisis_fca.monitor.changes import changes_since
     from crisis_fca.monitor.lines import monitor_lines
     from crisis_fca.monitor.record import replay_table, score_alerts, track_record
-    from crisis_fca.monitor.replay import ReplayResult, replay
     from crisis_fca.monitor.ruleset import RuleSet, rule_set_as_of, rule_set_from_store
     from crisis_fca.monitor.today import (
         MonitorResult,
@@ -58,7 +59,7 @@ _LAZY = {
     "asof": ("History", "first_feasible_day", "history", "states_as_of", "truncate_aligned"),
     "changes": ("changes_since",),
     "record": ("replay_table", "score_alerts", "track_record"),
-    "replay": ("ReplayResult", "replay"),
+    "backtest": ("ReplayResult", "replay"),
     "ruleset": ("RuleSet", "rule_set_as_of", "rule_set_from_store"),
     "today": ("MonitorResult", "alert_rows", "last_data_day", "monitor_day"),
     "lines": ("monitor_lines",),

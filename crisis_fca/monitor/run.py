@@ -16,8 +16,8 @@ import pandas as pd
 
 from crisis_fca.config import CaseConfig
 from crisis_fca.errors import StorageError
+from crisis_fca.monitor.backtest import ReplayResult
 from crisis_fca.monitor.changes import changes_since
-from crisis_fca.monitor.replay import ReplayResult
 from crisis_fca.monitor.ruleset import RuleSet, rule_set_from_store
 from crisis_fca.monitor.today import MonitorResult, alert_rows
 from crisis_fca.render.alert import ReplayEvidence, alert_filename, render_alert, write_alert
