@@ -1,6 +1,7 @@
 """The Prefect flows on the real data: caching, failures, regions on Dask, serving on loopback.
 
-Cost is kept small: one session-scoped ``prefect_test_harness`` (its temporary server takes
+Cost is kept small: one ``prefect_test_harness`` shared by the whole module and torn down after
+it, so its threads and settings never reach other modules (its temporary server takes
 15-30 s to start on 2 cores), a fresh ``PREFECT_HOME`` so no cached result survives from an
 earlier session, telemetry off, and a small case (Google mobility + JHU cases, no posts, a
 few states) so each flow run takes seconds. Task logic is tested with ``.fn()`` (no server).
@@ -160,7 +161,11 @@ class LoopbackServer:
     env: dict[str, str]
 
 
-@pytest.fixture(scope="session")
+# Both servers live for this module only: the harness runs Prefect's services in threads of
+# the test process (they draw on the global `random`, which trips hypothesis' check in later
+# property tests) and sets PREFECT_* for as long as it lives. Only this module uses them, so
+# module scope still starts each once.
+@pytest.fixture(scope="module")
 def loopback_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackServer]:
     """Started first (the harness asks for it), so it boots while the harness server does."""
     home = tmp_path_factory.mktemp("server-home")
@@ -178,11 +183,11 @@ def loopback_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loopba
         _stop(proc, signal.SIGTERM)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def harness(
     tmp_path_factory: pytest.TempPathFactory, loopback_server: LoopbackServer
 ) -> Iterator[Path]:
-    """One temporary Prefect server for the session, with a fresh PREFECT_HOME."""
+    """One temporary Prefect server for this module's flow runs, with a fresh PREFECT_HOME."""
     home = tmp_path_factory.mktemp("prefect-home")
     settings = {
         PREFECT_HOME: str(home),
