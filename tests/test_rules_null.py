@@ -17,7 +17,7 @@ from crisis_fca.rules import (
     shift_domain,
     validate_rules,
 )
-from crisis_fca.rules.mining import enumerate_candidates
+from crisis_fca.rules.mining import enumerate_candidates, sort_rules
 from crisis_fca.rules.null import admissible_offsets, bh_qvalues, circular_null_pvalues
 from crisis_fca.rules.synthetic import synthetic_states
 
@@ -73,6 +73,21 @@ def test_offsets_are_sampled_reproducibly_away_from_zero() -> None:
     assert admissible_offsets(34, NullConfig(min_offset=30)).tolist() == list(range(8, 27))
 
 
+def test_bh_qvalues_equal_statsmodels_fdr_bh_with_ties_and_nan() -> None:
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(3)
+    p = np.round(rng.beta(0.3, 2.0, 5_000), 3)  # many ties, some exact zeros
+    p[rng.choice(5_000, 400, replace=False)] = np.nan
+    p[:3] = [0.0, 1.0, 1.0]
+    got = bh_qvalues(p)
+    ok = ~np.isnan(p)
+    assert np.array_equal(got[ok], multipletests(p[ok], method="fdr_bh")[1])
+    assert np.isnan(got[~ok]).all()
+    assert np.isnan(bh_qvalues(np.array([np.nan]))).all()
+    assert bh_qvalues(np.array([])).shape == (0,)
+
+
 def test_bh_qvalues_match_the_step_up_rule() -> None:
     p = np.array([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, np.nan])
     m = 8
@@ -99,6 +114,9 @@ def test_a_true_coupling_gets_the_smallest_possible_p_and_fisher_over_certifies_
         ~single["rule_id"].str.contains("m0:low") | ~single["rule_id"].str.contains("s0:present")
     ]
     assert (unrelated["fisher_q"] <= 0.05).sum() > 3 * max(1, (unrelated["q_value"] <= 0.05).sum())
+    # candidates and rules come out in the documented deterministic order
+    pd.testing.assert_frame_equal(sort_rules(cand), cand)
+    pd.testing.assert_frame_equal(sort_rules(result.rules), result.rules)
 
 
 def test_short_windows_use_every_nonzero_offset_or_none() -> None:

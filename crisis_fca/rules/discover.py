@@ -16,9 +16,15 @@ import pandas as pd
 
 from crisis_fca.rules.closure import premise_concepts
 from crisis_fca.rules.context import LeadTimeContext, StatesLike, build_context
-from crisis_fca.rules.filters import DATA_STEPS, STRUCTURAL_STEPS, apply_filters, cross_domain
+from crisis_fca.rules.filters import (
+    DATA_STEPS,
+    STRUCTURAL_STEPS,
+    apply_filters,
+    column_list,
+    cross_domain,
+)
 from crisis_fca.rules.metrics import add_metrics
-from crisis_fca.rules.mining import enumerate_candidates, sort_rules
+from crisis_fca.rules.mining import enumerate_candidates
 from crisis_fca.rules.null import bh_qvalues, circular_null_pvalues
 from crisis_fca.rules.params import MiningConfig
 
@@ -144,24 +150,27 @@ def _tested(
         null_p[tested], offsets = circular_null_pvalues(ctx, rules[tested], mining.null)
     fisher = np.where(tested, rules["fisher_p"].to_numpy(dtype=float), np.nan)
     rules = rules.assign(fisher_q=bh_qvalues(fisher), null_p=null_p, q_value=bh_qvalues(null_p))
-    return sort_rules(rules), offsets
+    return rules, offsets
 
 
 def _concepts(ctx: LeadTimeContext, rules: pd.DataFrame) -> pd.DataFrame:
-    unique = sorted(set(rules["premise_cols"]))
+    cols = column_list(rules, "premise_cols")
+    unique = sorted(set(cols))
     table = premise_concepts(ctx, unique)
     table.index = pd.Index(range(len(unique)))
     where = {p: i for i, p in enumerate(unique)}
-    out = table.loc[[where[p] for p in rules["premise_cols"]]]
+    out = table.loc[[where[p] for p in cols]]
     return out.reset_index(drop=True).set_axis(rules.index)
 
 
 def rule_ids(rules: pd.DataFrame) -> pd.Series:
     """Readable, unique rule keys: ``"a & b => c[t+k]"``."""
+    premises = column_list(rules, "premise")
+    joined = {p: " & ".join(p) for p in dict.fromkeys(premises)}
     return pd.Series(
         [
-            f"{' & '.join(p)} => {c}"
-            for p, c in zip(rules["premise"], rules["consequent"], strict=True)
+            f"{joined[p]} => {c}"
+            for p, c in zip(premises, column_list(rules, "consequent"), strict=True)
         ],
         index=rules.index,
         dtype=object,

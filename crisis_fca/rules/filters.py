@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -125,12 +126,97 @@ def cross_domain(rules: pd.DataFrame, meta: pd.DataFrame, neutral: tuple[str, ..
     return _per_pair(rules, spans)
 
 
-def _per_pair(rules: pd.DataFrame, test: Callable[[tuple[str, ...], str], bool]) -> np.ndarray:
+class _Columns(Protocol):
+    """A table read a column at a time: a ``DataFrame`` or the :class:`_Rows` of a step."""
+
+    def __getitem__(self, name: str) -> Any: ...
+
+    def __contains__(self, name: object) -> bool: ...
+
+
+class _Rows:
+    """The rules one filter step sees: the ``alive`` rows of the candidates.
+
+    Columns come out as NumPy arrays of just those rows (a step reads one to three of
+    some thirty columns, so no frame is copied); the set-level steps that need pandas
+    call :meth:`frame`.
+    """
+
+    def __init__(self, rules: pd.DataFrame, alive: np.ndarray) -> None:
+        self._rules, self._alive = rules, alive
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return np.asarray(self._rules[name].to_numpy()[self._alive])
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._rules
+
+    def frame(self) -> pd.DataFrame:
+        return self._rules[self._alive]
+
+
+def column_list(rules: _Columns, name: str) -> list[Any]:
+    """A column as a Python list: iterating a pandas ``str`` or object column element by
+    element costs ~20x more."""
+    return list(np.asarray(rules[name], dtype=object).tolist())
+
+
+def _per_pair(rules: _Columns, test: Callable[[tuple[str, ...], str], bool]) -> np.ndarray:
     """``test(premise states, consequent state)`` for every rule, computed once per pair
-    (the same pair recurs at every lead and lag)."""
-    pairs = list(zip(rules["premise_states"], rules["consequent_state"], strict=True))
-    done = {pair: test(*pair) for pair in dict.fromkeys(pairs)}
-    return np.array([done[pair] for pair in pairs], dtype=bool)
+    (the same pair recurs at every lead and lag): rules are grouped by their ``pair_key``
+    (from the enumeration; recomputed when a frame lacks it)."""
+    (premises, consequents), inverse = _distinct_pairs(rules)
+    done = np.fromiter(
+        (test(p, c) for p, c in zip(premises, consequents, strict=True)),
+        dtype=bool,
+        count=len(premises),
+    )
+    return np.asarray(done[inverse])
+
+
+def _distinct_pairs(rules: _Columns) -> tuple[tuple[list[Any], list[Any]], np.ndarray]:
+    """The distinct (premise states, consequent state) pairs, and each rule's pair."""
+    if "pair_key" in rules:
+        keys = np.asarray(rules["pair_key"], dtype=np.int64)
+    else:
+        pairs = zip(
+            column_list(rules, "premise_states"),
+            column_list(rules, "consequent_state"),
+            strict=True,
+        )
+        keys = pd.factorize(_objects(list(pairs)))[0]
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    premises = np.asarray(rules["premise_states"], dtype=object)[first].tolist()
+    consequents = np.asarray(rules["consequent_state"], dtype=object)[first].tolist()
+    return (premises, consequents), inverse
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _unrelated(rules: _Columns, related: Callable[[str, str], bool]) -> np.ndarray:
+    """True where no premise state is ``related`` to the consequent state.
+
+    Decided per (state, consequent state): a few hundred such pairs make up the few
+    thousand distinct (premise, consequent) pairs, which make up the rules.
+    """
+    (premises, consequents), inverse = _distinct_pairs(rules)
+    flat = [(s, c) for p, c in zip(premises, consequents, strict=True) for s in p]
+    memo = {pair: related(*pair) for pair in dict.fromkeys(flat)}
+    hits = np.fromiter((memo[pair] for pair in flat), dtype=bool, count=len(flat))
+    starts = np.cumsum([0, *(len(p) for p in premises[:-1])])
+    hit = np.logical_or.reduceat(hits, starts) if flat else np.zeros(0, dtype=bool)
+    return np.asarray(~hit[inverse])
+
+
+def _max_offset(rules: _Columns) -> np.ndarray:
+    """The latest premise offset of each rule (computed once per distinct offset tuple)."""
+    offsets = column_list(rules, "premise_offsets")
+    latest = {o: max(o) for o in dict.fromkeys(offsets)}
+    return np.fromiter((latest[o] for o in offsets), dtype=np.int64, count=len(offsets))
 
 
 def apply_filters(
@@ -154,26 +240,28 @@ def apply_filters(
         kept) and a report: ``rule_class``, ``step``, ``enabled``, ``removed``, ``remaining``.
     """
     if "removed_by" in rules:
-        removed = rules["removed_by"].astype(object).copy()
+        removed = rules["removed_by"].to_numpy(dtype=object).copy()
     else:
-        removed = pd.Series("", index=rules.index, dtype=object)
+        removed = np.full(len(rules), "", dtype=object)
     report = []
     lookups = _lookups(meta)
+    classes = rules["rule_class"].to_numpy(dtype=object)
     for cls in ("same_day", "predictive"):
         env = _Env(getattr(mining, cls), *lookups)
-        alive = np.array((rules["rule_class"] == cls) & (removed == ""), dtype=bool)
+        alive = (classes == cls) & (removed == "")
         for step in (s for s in FILTER_STEPS if s in steps):
             enabled = _enabled(step, env)
             if enabled:
-                keep = _STEPS[step](rules[alive], env)
-                gone = rules.index[alive][~keep]
+                keep = _STEPS[step](_Rows(rules, alive), env)
+                gone = np.flatnonzero(alive)[~keep]
                 removed[gone] = step
-                alive[np.flatnonzero(alive)[~keep]] = False
+                alive[gone] = False
                 report.append((cls, step, True, len(gone), int(alive.sum())))
             else:
                 report.append((cls, step, False, 0, int(alive.sum())))
     cols = ["rule_class", "step", "enabled", "removed", "remaining"]
-    return rules.assign(removed_by=removed), pd.DataFrame(report, columns=cols)
+    removed_by = pd.Series(removed, index=rules.index, dtype=object)
+    return rules.assign(removed_by=removed_by), pd.DataFrame(report, columns=cols)
 
 
 def _enabled(step: str, env: _Env) -> bool:
@@ -184,42 +272,39 @@ def _enabled(step: str, env: _Env) -> bool:
     return bool(getattr(env.filters, step))
 
 
-def _min_confidence(r: pd.DataFrame, env: _Env) -> np.ndarray:
-    return (r["confidence"] >= (env.cfg.min_confidence or 0) - 1e-12).to_numpy()
+def _min_confidence(r: _Rows, env: _Env) -> np.ndarray:
+    return np.asarray(r["confidence"] >= (env.cfg.min_confidence or 0) - 1e-12)
 
 
-def _min_lift(r: pd.DataFrame, env: _Env) -> np.ndarray:
-    return (r["lift"] >= (env.cfg.min_lift or 0) - 1e-12).to_numpy()
+def _min_lift(r: _Rows, env: _Env) -> np.ndarray:
+    return np.asarray(r["lift"] >= (env.cfg.min_lift or 0) - 1e-12)
 
 
-def _significance(r: pd.DataFrame, env: _Env) -> np.ndarray:
-    return (r["q_value"] <= env.filters.alpha).to_numpy()
+def _significance(r: _Rows, env: _Env) -> np.ndarray:
+    return np.asarray(r["q_value"] <= env.filters.alpha)
 
 
-def _cross(r: pd.DataFrame, env: _Env) -> np.ndarray:
-    return r["cross_domain"].to_numpy(dtype=bool)
+def _cross(r: _Rows, env: _Env) -> np.ndarray:
+    return np.asarray(r["cross_domain"], dtype=bool)
 
 
-def _conviction_leverage(r: pd.DataFrame, env: _Env) -> np.ndarray:
-    return ((r["conviction"] >= env.filters.min_conviction) & (r["leverage"] > 0)).to_numpy()
+def _conviction_leverage(r: _Rows, env: _Env) -> np.ndarray:
+    return np.asarray((r["conviction"] >= env.filters.min_conviction) & (r["leverage"] > 0))
 
 
-def _no_backward(r: pd.DataFrame, env: _Env) -> np.ndarray:
-    return np.array(
-        [lead >= max(o) for lead, o in zip(r["lead"], r["premise_offsets"], strict=True)],
-        dtype=bool,
-    )
+def _no_backward(r: _Rows, env: _Env) -> np.ndarray:
+    return np.asarray(np.asarray(r["lead"], dtype=np.int64) >= _max_offset(r))
 
 
-def _no_led_premise(r: pd.DataFrame, env: _Env) -> np.ndarray:
-    return np.array([max(o) <= 0 for o in r["premise_offsets"]], dtype=bool)
+def _no_led_premise(r: _Rows, env: _Env) -> np.ndarray:
+    return np.asarray(_max_offset(r) <= 0)
 
 
-def _no_persistence(r: pd.DataFrame, env: _Env) -> np.ndarray:
-    return _per_pair(r, lambda p, c: env.signal_of(c) not in {env.signal_of(s) for s in p})
+def _no_persistence(r: _Rows, env: _Env) -> np.ndarray:
+    return _unrelated(r, lambda s, c: env.signal_of(s) == env.signal_of(c))
 
 
-def _no_definitional(r: pd.DataFrame, env: _Env) -> np.ndarray:
+def _no_definitional(r: _Rows, env: _Env) -> np.ndarray:
     if env.filters.definitional_links == "parts":
 
         def linked(s: str, c: str) -> bool:
@@ -229,11 +314,12 @@ def _no_definitional(r: pd.DataFrame, env: _Env) -> np.ndarray:
         def linked(s: str, c: str) -> bool:
             return bool(env.signals(s) & env.signals(c))
 
-    return _per_pair(r, lambda p, c: not any(linked(s, c) for s in p))
+    return _unrelated(r, linked)
 
 
-def _stronger_direction(r: pd.DataFrame, env: _Env) -> np.ndarray:
+def _stronger_direction(rows: _Rows, env: _Env) -> np.ndarray:
     """Of same-day A->B and B->A keep the higher conviction (then support, then name)."""
+    r = rows.frame()
     single = (r["horizon"] == 0) & (r["premise"].map(len) == 1)
     key = {
         (p[0], c): i
@@ -251,8 +337,9 @@ def _stronger_direction(r: pd.DataFrame, env: _Env) -> np.ndarray:
     return keep
 
 
-def _shorter_premise(r: pd.DataFrame, env: _Env) -> np.ndarray:
+def _shorter_premise(rows: _Rows, env: _Env) -> np.ndarray:
     """A longer premise within ``points`` of a kept sub-premise's confidence goes."""
+    r = rows.frame()
     conf = dict(zip(zip(r["premise"], r["consequent"], strict=True), r["confidence"], strict=True))
     points = env.filters.shorter_premise_points + 1e-12
     two_sided = env.filters.shorter_premise_two_sided
@@ -272,11 +359,12 @@ def _shorter_premise(r: pd.DataFrame, env: _Env) -> np.ndarray:
     return keep
 
 
-def _minimal_generator(r: pd.DataFrame, env: _Env) -> np.ndarray:
-    return r["minimal_generator"].to_numpy(dtype=bool)
+def _minimal_generator(r: _Rows, env: _Env) -> np.ndarray:
+    return np.asarray(r["minimal_generator"], dtype=bool)
 
 
-def _top_n(r: pd.DataFrame, env: _Env) -> np.ndarray:
+def _top_n(rows: _Rows, env: _Env) -> np.ndarray:
+    r = rows.frame()
     by = list(env.filters.rank_by)
     asc = [k == "q_value" for k in by]
     order = r.assign(_p=r["premise"].map("|".join)).sort_values(
@@ -286,7 +374,7 @@ def _top_n(r: pd.DataFrame, env: _Env) -> np.ndarray:
     return (ranks.reindex(r.index) < env.filters.top_n).to_numpy()
 
 
-_STEPS: dict[str, Callable[[pd.DataFrame, _Env], np.ndarray]] = {
+_STEPS: dict[str, Callable[[_Rows, _Env], np.ndarray]] = {
     "min_confidence": _min_confidence,
     "min_lift": _min_lift,
     "significance": _significance,

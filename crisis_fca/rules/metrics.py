@@ -13,6 +13,9 @@ the decision uses the circular-shift null in :mod:`crisis_fca.rules.null`.
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -60,17 +63,94 @@ def wilson_interval(
 def fisher_greater(a: np.ndarray, p: np.ndarray, c: np.ndarray, n: np.ndarray) -> np.ndarray:
     """One-sided Fisher exact p-value P(X >= a), X ~ Hypergeometric(n days, c, p drawn).
 
+    NaN where ``n`` or ``p`` is 0. Vectorised over rules: the first term of the tail comes
+    from a log-factorial table, the rest from the ratio of consecutive hypergeometric
+    probabilities, summed until a term no longer changes the sum. Above the mode the upper
+    tail is summed directly (small p-values keep their relative precision); at or below it,
+    1 minus the lower tail, which has fewer terms. Agrees with ``scipy.stats.hypergeom.sf``
+    to ~1e-12 relative (tested) at about a third of its cost here, and does not import
+    ``scipy.stats`` (~1 s).
+
     >>> two = np.array([2])
     >>> round(float(fisher_greater(two, two, two, np.array([4]))[0]), 6)
     0.166667
     """
-    from scipy.stats import hypergeom  # lazy: scipy.stats costs ~1 s to import
-
     a, p, c, n = (np.asarray(x, dtype=np.int64) for x in (a, p, c, n))
     out = np.full(a.shape, np.nan)
     ok = (n > 0) & (p > 0)
-    out[ok] = hypergeom.sf(a[ok] - 1, n[ok], c[ok], p[ok])
+    if not ok.any():
+        return out
+    a, p, c, n = a[ok], p[ok], c[ok], n[ok]
+    m = n - c - p  # days with neither premise nor consequent, minus the overlap a
+    lo, hi = np.maximum(0, -m), np.minimum(p, c)  # the support of X
+    res = np.where(a <= lo, 1.0, 0.0)
+    inside = (a > lo) & (a <= hi)
+    upper = inside & (a * (n + 2) > (p + 1) * (c + 1))  # a above the mode
+    log_fact = _log_factorials(int(n.max()))
+    for sel, start, stop, step in ((upper, a, hi, 1), (inside & ~upper, a - 1, lo, -1)):
+        i = np.flatnonzero(sel)
+        if i.size == 0:
+            continue
+        x, ci, pi, mi, ni = start[i], c[i], p[i], m[i], n[i]
+        first = np.exp(
+            log_fact[ci] + log_fact[ni - ci] + log_fact[pi] + log_fact[ni - pi] - log_fact[ni]
+            - log_fact[x] - log_fact[ci - x] - log_fact[pi - x] - log_fact[mi + x]
+        )  # fmt: skip
+        tail = _hypergeom_tail(first, x, stop[i], c=ci, p=pi, m=mi, step=step)
+        res[i] = tail if step > 0 else 1.0 - tail
+    out[ok] = res
     return np.asarray(np.clip(out, 0.0, 1.0), dtype=np.float64)
+
+
+@functools.lru_cache(maxsize=8)
+def _log_factorials(top: int) -> np.ndarray:
+    """log(k!) for k = 0..``top`` (read-only; memoised: the day count rarely changes)."""
+    table = np.array([math.lgamma(k + 1.0) for k in range(top + 1)])
+    table.setflags(write=False)
+    return table
+
+
+def _hypergeom_tail(
+    first: np.ndarray,
+    start: np.ndarray,
+    stop: np.ndarray,
+    *,
+    c: np.ndarray,
+    p: np.ndarray,
+    m: np.ndarray,
+    step: int,
+) -> np.ndarray:
+    """P(X = x) summed from x = ``start`` to ``stop`` in steps of ``step`` (+1 or -1).
+
+    ``first`` is P(X = start); each next term is the previous one times
+    P(X = x + 1) / P(X = x) = (c - x)(p - x) / ((x + 1)(m + x + 1)) going up, or its
+    inverse going down. Terms fall monotonically away from the mode, so a rule's sum stops
+    when its term is below 1e-17 of the sum (upper tails: small p-values keep their
+    relative precision) or below 1e-17 (lower tails, which are subtracted from 1 and so
+    need absolute precision); finished rules drop out of the working arrays in batches.
+    """
+    total = first.copy()
+    work: list[np.ndarray] = [
+        np.arange(first.size), first.copy(), first.copy(),
+        *(v.astype(np.float64) for v in (start, stop, c, p, m)),
+    ]  # fmt: skip
+    while work[0].size:
+        pos, term, acc, x, stop, c, p, m = work
+        done = x == stop
+        if step > 0:
+            term *= (c - x) * (p - x) / ((x + 1.0) * (m + x + 1.0))
+        else:
+            term *= x * (m + x) / ((c - x + 1.0) * (p - x + 1.0))
+        term[done] = 0.0  # a finished rule adds zeros until it is dropped
+        acc += term
+        x += step
+        live = term > (acc * 1e-17 if step > 0 else 1e-17)
+        if np.count_nonzero(live) < 0.75 * live.size:  # drop finished rules in batches
+            total[pos] = acc
+            work = [v[live] for v in work]
+        else:
+            term[~live] = 0.0
+    return total
 
 
 def rule_metrics(n: np.ndarray, p: np.ndarray, c: np.ndarray, a: np.ndarray) -> pd.DataFrame:
