@@ -350,6 +350,29 @@ def test_regions_rows_compare_workers_and_report_regions_per_minute(tmp_path: Pa
     assert lines[-1].endswith("-> within 10 % met")
 
 
+@pytest.mark.parametrize(("enum_s", "verdict"), [(0.060, "met"), (0.070, "NOT MET")])
+def test_mining_target_is_checked_on_mining_metrics_and_fdr(enum_s: float, verdict: str) -> None:
+    """Issue 9's "mining + metrics + FDR" row is crisis-fca-enum; mine_rules is beside it."""
+    from benchmarks.targets import target_lines
+
+    def row(key: str, seconds: float, **task: Any) -> Result:
+        spec = Task("mining", "uae-covid lead-time context", key, "m", key, "", **task)
+        return Result(spec, "ok", walls=[seconds], counts={"rules": 3})
+
+    results = [
+        row("crisis-fca-enum", enum_s, reference=True),
+        row("crisis-fca-mine", 0.150),
+        row("mlxtend-apriori", 28.0, baseline=True),
+        row("pyfim", 0.033),
+    ]
+    lines = [line for line in target_lines(results) if "pyfim" in line or "mlxtend" in line]
+    assert lines[0].endswith("-> >= 10x met")
+    assert f"{enum_s / 0.033:.1f}x pyfim's time" in lines[1]
+    assert lines[1].endswith(f"-> within 2x {verdict}")
+    assert lines[2].startswith("mine_rules uae-covid (no target")
+    assert "4.5x pyfim's time" in lines[2]
+
+
 def test_flow_table_separates_the_prefect_start_up(tmp_path: Path) -> None:
     from benchmarks import endtoend
     from benchmarks.targets import flow_line, flow_table

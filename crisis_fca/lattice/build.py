@@ -156,13 +156,17 @@ def _concepts(
 ) -> tuple[Concept, ...]:
     """Assemble the Concept records (supports, evaluable days, stability, delta)."""
     n = bits.n_objects
-    all_known = all(known == bits.all_objects for known in bits.known)
+    # only states with unknown days shrink the evaluable days: count once per combination
+    partial = sum(1 << k for k, known in enumerate(bits.known) if known != bits.all_objects)
+    evaluable_days = {0: n}
     result = []
     for i, ((ext, itt, names), cs, (inst, exact)) in enumerate(
         zip(named, covers, stab, strict=True)
     ):
         support = ext.bit_count()
-        evaluable = n if all_known else bits.evaluable(itt).bit_count()
+        evaluable = evaluable_days.get(itt & partial)
+        if evaluable is None:
+            evaluable = evaluable_days[itt & partial] = bits.evaluable(itt & partial).bit_count()
         delta = support - cs[0].bit_count() if cs else support  # covers come largest first
         result.append(Concept(i, names, ext, support, evaluable, 1.0 - inst, inst, delta, exact, n))
     return tuple(result)
