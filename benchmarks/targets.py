@@ -137,12 +137,12 @@ def _regions_lines(results: Sequence[Result]) -> list[str]:
         done = [r for r in rows if r.median and r.counts.get("regions")]
         if not done:
             continue
+
         def kind(r: Result) -> str:
             return f"{r.extra.get('workers', '?')} {_kind(r)} worker(s)"
 
         rates = ", ".join(
-            f"{per_minute(r.counts['regions'], r.median or 1.0)}/min with {kind(r)}"
-            for r in done
+            f"{per_minute(r.counts['regions'], r.median or 1.0)}/min with {kind(r)}" for r in done
         )
         base = next((r for r in done if r.task.baseline), None)
         scaling = [
@@ -299,7 +299,8 @@ def _mining_lines(results: Sequence[Result], uae: str) -> list[str]:
         if stage and stage.median:
             lines.append(
                 f"mine_rules uae-covid (no target; + premise closures and 13 filters, null "
-                f"off): {format_seconds(stage.median)}, {stage.median / fim.median:.1f}x pyfim's time"
+                f"off): {format_seconds(stage.median)}, "
+                f"{stage.median / fim.median:.1f}x pyfim's time"
             )
     else:
         lines.append("mining vs pyfim uae-covid: not measured (pyfim not installed or skipped)")
