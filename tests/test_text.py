@@ -2,7 +2,10 @@
 
 Hand cases use a plugin sentiment scorer whose compound is the number a post's title starts
 with, so every daily value can be worked out on paper. Real-data checks read the posts JSON
-with plain ``json`` and recompute what they assert with ``vaderSentiment`` and ``in``.
+with plain ``json`` and recompute what they assert with ``vaderSentiment`` and ``in``. The
+faster VADER analyser (``crisis_fca._vader``) is compared with an unmodified vaderSentiment
+analyser, score for score and bit for bit, on every post of the shipped cases, on hand-made
+edge cases and on generated text.
 """
 
 from __future__ import annotations
@@ -16,10 +19,21 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+import vaderSentiment.vaderSentiment as vader_module
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from vaderSentiment.vaderSentiment import (
+    BOOSTER_DICT,
+    NEGATE,
+    SPECIAL_CASES,
+    SentimentIntensityAnalyzer,
+)
 
-from crisis_fca.config import TextConfig, load_case
+from crisis_fca import text as text_module
+from crisis_fca._vader import FastAnalyzer
+from crisis_fca.config import PostsSource, TextConfig, available_cases, load_case
 from crisis_fca.errors import ConfigError, SchemaError
+from crisis_fca.ingest.posts import read_posts_by_day
 from crisis_fca.text import (
     SCORE_KEYS,
     daily_text_signals,
@@ -28,6 +42,7 @@ from crisis_fca.text import (
     post_scores,
     post_texts,
     text_signals,
+    vader_scores,
 )
 
 UAE_JSON = "uae-covid-2020-2021/reddit_covid_uae_posts_by_day.json"
@@ -443,3 +458,250 @@ def test_la_endangering_is_neither_fear_nor_anger_as_words(data_dir: Path) -> No
         cfg = TextConfig(sentiment="vader", matching=matching, lexicons=emotions)
         scores = post_scores(post, cfg)
         assert scores[["fear", "anger"]].to_numpy().tolist() == [[expected, expected]]
+
+
+# --- VADER: the fast analyser gives vaderSentiment's scores exactly ---------------------------
+
+REFERENCE = SentimentIntensityAnalyzer()
+FAST = FastAnalyzer()
+
+
+def _exact(scores: dict[str, float]) -> list[str]:
+    """Keys and values as ``repr``: equal lists mean equal floats bit for bit (and -0.0 != 0.0)."""
+    return [f"{key}={value!r}" for key, value in scores.items()]
+
+
+def _mismatches(texts: list[str]) -> list[str]:
+    """The texts (shortened) whose fast scores differ from vaderSentiment's, with both scores."""
+    bad = []
+    for t in texts:
+        expected, got = REFERENCE.polarity_scores(t), FAST.polarity_scores(t)
+        if _exact(got) != _exact(expected):
+            bad.append(f"{t[:60]!r}: vaderSentiment {expected}, fast {got}")
+    return bad
+
+
+def test_reference_is_the_unmodified_vader() -> None:
+    """The reference runs vaderSentiment's own code (nothing patched the module or its class),
+    so the equality tests below compare with the real thing."""
+    for name in ("negated", "normalize", "allcap_differential", "scalar_inc_dec", "SentiText"):
+        assert getattr(vader_module, name).__module__ == vader_module.__name__, name
+    for name in ("polarity_scores", "_negation_check", "_special_idioms_check", "_but_check"):
+        method = getattr(SentimentIntensityAnalyzer, name)
+        assert method.__module__ == vader_module.__name__, name
+        assert method is not getattr(FastAnalyzer, name), name
+
+
+def test_fast_vader_equals_vader_on_every_real_post(data_dir: Path) -> None:
+    """Every post of every shipped case, as the adapter reads it, scores exactly the same."""
+    texts = []
+    for name in available_cases():
+        for source in load_case(name).sources:
+            if isinstance(source, PostsSource):
+                posts = read_posts_by_day(source, data_dir / source.path).posts
+                texts += post_texts(posts).tolist()
+    assert len(texts) >= 2375 + 139  # UAE and LA posts
+    assert _mismatches(texts) == []
+
+
+LONG = " ".join(["Not bad, but NOT great!!! No love, never so good, kind of sad :("] * 80)
+
+EDGE_TEXTS = [
+    # empty, blank, punctuation only
+    "",
+    " ",
+    "\n\t ",
+    "!!!",
+    "???",
+    "?!?!?!?!",
+    "!!!!!!! good ?????",
+    "good!!!!!",
+    "bad???",
+    # emojis: alone, adjacent, after spaces of other kinds, several code points, non-emoji symbols
+    "😀",
+    "😀😀😀",
+    " 😀 ",
+    "good😀bad",
+    "😀good",
+    "good 😀",
+    "good\u3000😀",
+    "so 💔 sad 👍🏽",
+    "👨\u200d👩\u200d👧 family",
+    "🇦🇪 flag",
+    "©®™‼ ok",
+    ":) :( :D <3 :-) ;)",
+    # capitals
+    "GOOD",
+    "GOOD day",
+    "This is GOOD",
+    "THIS IS GOOD",
+    "VERY good",
+    "very GOOD",
+    "KIND OF GOOD",
+    "I LOVE it but HATE it",
+    "Today SUX!",
+    # negation words and "n't" anywhere in a word
+    "isn't good",
+    "ISN'T good",
+    "isnt good",
+    "is not good",
+    "don’t like it",
+    "can'tstand good",
+    "xn'tx good",
+    "n't good",
+    "it's not bad at all",
+    "Not bad",
+    "nothing good",
+    "never good",
+    "uh-uh good",
+    "rarely good",
+    "despite good reviews",
+    "not, good",
+    "no, good",
+    "No! good",
+    # never so/this, without doubt, and the precedence quirk ("so" boosts without "never")
+    "never so good",
+    "never this good",
+    "so good",
+    "this good",
+    "never so very good",
+    "never ever so good",
+    "never ever this good",
+    "without doubt good",
+    "without doubt, good",
+    "without a doubt, excellent",
+    "Without a doubt good",
+    "without good",
+    "without any doubt good",
+    # kind of / sort of and other booster n-grams
+    "kind of good",
+    "kind good",
+    "kind",
+    "good kind",
+    "kind of",
+    "Kind Of good",
+    "sort of good",
+    "kinda good",
+    "just enough good",
+    "it was just enough to be good",
+    "very very very good",
+    # least
+    "least good",
+    "at least good",
+    "very least good",
+    "the least good",
+    "least",
+    "at least",
+    "At least it isn't a horrible book.",
+    "the least bad option",
+    # but: before/after, several, equal scores on both sides (list.index quirk)
+    "good but bad",
+    "bad but good",
+    "good but good",
+    "good good but good good",
+    "but",
+    "but good",
+    "good but",
+    "BUT good",
+    "good, but; bad",
+    "good but bad but good",
+    "no good but bad",
+    "happy sad happy but sad happy sad",
+    "nice nice nice nice but nice",
+    "butter is good",
+    # "no" as a word and as negation
+    "no",
+    "no good",
+    "no no",
+    "no problem",
+    "no or nor good",
+    "no way good",
+    "No love, no hate",
+    "good no",
+    # idioms
+    "the shit",
+    "the bomb",
+    "bad ass",
+    "badass",
+    "yeah right",
+    "kiss of death",
+    "to die for",
+    "beating heart",
+    "bus stop",
+    "cut the mustard",
+    "the shit is good",
+    "it is the bomb today",
+    "that was bad ass good",
+    "the shit bad ass",  # two idioms in reach of one word: the first found wins
+    "yeah right the bomb",
+    "bus stop beating heart",
+    # slang, numbers
+    "lol",
+    "LOL omg",
+    "sux",
+    "10/10 would recommend",
+    "-1 bad",
+    "3 stars",
+    # non-ASCII: Arabic, accents, sigma, dotted I, Kelvin sign, ligature
+    "الحمد لله good",
+    "Ça va très bien, merci! Schön.",
+    "ΣΟΦΟΣ good",
+    "İstanbul is GREAT",
+    "\u212a good",
+    "ﬁne good",
+    # HTML and markup
+    "<b>good</b> &amp; <script>alert('bad')</script>",
+    "&lt;3 great",
+    "[nice](javascript:x)",
+    # invisible characters, a lone surrogate
+    "good\u200bbad",
+    "good\u00a0bad",
+    "\ufeffgood",
+    "\u202egood\u202c",
+    "\ud83d good",
+    # very long
+    LONG,
+    "A" * 3000 + " good",
+]
+
+
+@pytest.mark.parametrize("text", EDGE_TEXTS)
+def test_fast_vader_equals_vader_on_edge_cases(text: str) -> None:
+    """Each rule's corner (negation, but, least, idioms, caps, emojis, punctuation) agrees."""
+    assert _mismatches([text]) == []
+
+
+def test_vader_scores_uses_the_fast_analyser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """crisis-fca's VADER scorer is the fast analyser, with vaderSentiment's compounds."""
+    monkeypatch.setattr(text_module, "_SCORES", {})
+    expected = [REFERENCE.polarity_scores(t)["compound"] for t in EDGE_TEXTS]
+    assert vader_scores(EDGE_TEXTS)["compound"].tolist() == expected
+    assert isinstance(text_module._vader(), FastAnalyzer)
+
+
+_LEXICON_SAMPLE = sorted(REFERENCE.lexicon)[::150]  # about 50 words, positive and negative
+_VOCABULARY = sorted(
+    {*NEGATE, *BOOSTER_DICT, *SPECIAL_CASES, *" ".join(SPECIAL_CASES).split(), *_LEXICON_SAMPLE}
+    | {"but", "kind", "of", "never", "so", "this", "without", "doubt", "least", "at", "very"}
+    | {"no", "or", "nor", "good", "bad", "great", "horrible", ":)", ":(", ":D", "😀", "💔", "n't"}
+)
+_TOKEN = st.builds(
+    lambda word, case, punctuation: case(word) + punctuation,
+    st.sampled_from(_VOCABULARY) | st.text(max_size=4),
+    st.sampled_from([str, str.lower, str.upper, str.title]),
+    st.sampled_from(["", "", "", ",", ".", "!", "?", "!!!", "??"]),
+)
+
+
+@settings(max_examples=250, deadline=None)
+@given(st.lists(_TOKEN, max_size=30), st.sampled_from([" ", "  ", "\n", " \t"]))
+def test_fast_vader_equals_vader_on_generated_text(tokens: list[str], separator: str) -> None:
+    """Random sentences of rule words (negations, boosters, idiom parts, "but", "least",
+    lexicon words), in any case and punctuation, mixed with arbitrary text, agree."""
+    assert _mismatches([separator.join(tokens)]) == []
+
+
+def test_lower_is_idempotent() -> None:
+    """The fast negation check uses a word lower-cased once where vaderSentiment lower-cases
+    it twice; that is the same only because lower-casing a lower-cased text changes nothing."""
+    assert [c for c in map(chr, range(sys.maxunicode + 1)) if c.lower().lower() != c.lower()] == []
