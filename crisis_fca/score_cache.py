@@ -1,8 +1,8 @@
 """VADER scores kept between processes: a JSON file of compound scores by text hash.
 
-VADER is the slowest step of ingest (its cost grows faster than linearly with a post's
-length: 3-6 s for the 2,375 UAE posts on 2 cores), and a score depends on the text and
-the VADER version alone. Daily runs, the monitor and every region re-read the same posts,
+VADER is the slowest step of ingest (about 1 s for the 2,375 UAE posts on 2 cores with
+:class:`crisis_fca._vader.FastAnalyzer`; 4-7 s with vaderSentiment's own analyser), and a
+score depends on the text and the VADER version alone. Daily runs, the monitor and every region re-read the same posts,
 so the scores are kept in ``vader-<version>.json`` under the cache folder --
 ``$CRISIS_FCA_CACHE_DIR``, else ``$XDG_CACHE_HOME/crisis-fca``, else ``~/.cache/crisis-fca``
 (the Makefile uses ``.cache/`` in the checkout); ``CRISIS_FCA_CACHE_DIR=off`` disables it.
