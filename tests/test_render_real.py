@@ -14,7 +14,6 @@ import tomllib
 from datetime import date, timedelta
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -22,6 +21,7 @@ from crisis_fca.config import CASES_DIR, load_case
 from crisis_fca.lattice import build_lattice
 from crisis_fca.pipeline import ingest_case
 from crisis_fca.render import RunMeta, RunView, brief_cards, phases_from_states, render_brief
+from crisis_fca.render.figjson import decode_array
 from crisis_fca.render.report import report_figures
 from crisis_fca.states import states_for_case
 from crisis_fca.store import rule_id, signals_table, states_table
@@ -175,11 +175,13 @@ def test_header_coverage_and_playbook_from_the_real_case(la: RunView, raw_posts)
 
 def test_report_shows_unknown_social_days_and_the_fire_phases(la: RunView, raw_posts):
     specs = {s.id: s for s in report_figures(la)}
-    heat = specs["fig-states"].figure.data[0]
-    row = list(heat.y).index("social.fear:present")
-    days = pd.DatetimeIndex(heat.x)
+    heat = specs["fig-states"].figure["data"][0]
+    row = heat["y"].index("social.fear:present")
+    days = pd.DatetimeIndex(heat["x"])
     unknown = {
-        d.date().isoformat() for d, z in zip(days, np.asarray(heat.z)[row], strict=True) if z == 2
+        d.date().isoformat()
+        for d, z in zip(days, decode_array(heat["z"])[row], strict=True)
+        if z == 2
     }
     all_days = {d.date().isoformat() for d in days}
     assert unknown == all_days - set(raw_posts)
@@ -188,7 +190,7 @@ def test_report_shows_unknown_social_days_and_the_fire_phases(la: RunView, raw_p
         ("spread", date(2025, 1, 7), date(2025, 1, 11)),
     ]
     lattice = specs["fig-lattice"].figure
-    assert lattice.layout.title.text.endswith(f"of {len(la.concepts)} concepts)")
+    assert lattice["layout"]["title"]["text"].endswith(f"of {len(la.concepts)} concepts)")
 
 
 def test_the_pipelines_own_tables_render(data_dir: Path):

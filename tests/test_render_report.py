@@ -15,6 +15,7 @@ import pytest
 from test_render_brief import HOSTILE, ID_A, ID_B, ID_C, ID_D, small_run
 
 from crisis_fca.render import cover_edges, hasse_layout, render_report, sample_run
+from crisis_fca.render.figjson import decode_array
 from crisis_fca.render.figures import signals_figure, state_codes, state_heatmap
 from crisis_fca.render.report import report_figures
 from crisis_fca.render.rule_figures import holdout_figure, lead_heatmap, rules_scatter
@@ -87,12 +88,12 @@ def test_missing_inputs_become_notes_not_figures():
 def test_state_heatmap_marks_unknown_days_apart():
     view = small_run()
     fig = state_heatmap(view.state_values, view.state_known)
-    z = np.asarray(fig.data[0].z)
+    z = decode_array(fig["data"][0]["z"])
     # rows: transit, fear, weekend; fear is unknown on idx 8 only
     assert z.shape == (3, 12)
     assert z[1].tolist() == [0, 1, 1, 0, 0, 1, 1, 0, 2, 0, 0, 1]
     assert (z == 2).sum() == 1
-    assert fig.data[0].customdata[1][8] == "unknown"
+    assert fig["data"][0]["customdata"][1][8] == "unknown"
     assert state_codes(view.state_values, view.state_known).tolist() == z.tolist()
 
 
@@ -115,17 +116,15 @@ def test_signals_panels_visibility_and_escaped_post_titles():
         holdout_start=date(2020, 3, 3),
         posts=posts,
     )
-    names = [t.name for t in fig.data]
+    names = [t["name"] for t in fig["data"]]
     assert names == ["mobility.transit", "social.sentiment", "social.posts"]
     # mobility has no key signal: its first signals are drawn; posts are always drawn
-    assert [t.visible for t in fig.data] == [True, True, True]
-    posts_trace = fig.data[2]
-    assert posts_trace.hovertext[2].endswith("• &lt;script&gt;alert(1)&lt;/script&gt;")
-    assert posts_trace.hovertext[1] == "social.posts<br>2020-03-02: no data"
-    assert [a.text for a in fig.layout.annotations if a.text in ("spread", "holdout starts")] == [
-        "spread",
-        "holdout starts",
-    ]
+    assert [t["visible"] for t in fig["data"]] == [True, True, True]
+    posts_trace = fig["data"][2]
+    assert posts_trace["hovertext"][2].endswith("• &lt;script&gt;alert(1)&lt;/script&gt;")
+    assert posts_trace["hovertext"][1] == "social.posts<br>2020-03-02: no data"
+    notes = [a["text"] for a in fig["layout"]["annotations"]]
+    assert [n for n in notes if n in ("spread", "holdout starts")] == ["spread", "holdout starts"]
 
 
 def test_cover_edges_and_layout_of_a_diamond():
@@ -160,25 +159,22 @@ def test_kept_concepts_are_an_upward_closed_hasse_diagram(sample):
 
 def test_rule_figures_on_the_small_run():
     view = small_run()
-    scatter = rules_scatter(view.rules)
-    assert list(scatter.data[0].x) == [6, 6, 6, 6]
-    assert list(scatter.data[0].marker.symbol) == ["circle", "diamond", "x", "circle"]
-    assert (
-        scatter.data[0].hovertext[0].startswith("<b>When transit: drop, expect fear: present 1 day")
-    )
-    heat = lead_heatmap(view.rules)
-    counts = dict(
-        zip(heat.data[0].y, np.asarray(heat.data[0].z, dtype=float).tolist(), strict=True)
-    )
+    scatter = rules_scatter(view.rules)["data"][0]
+    assert decode_array(scatter["x"]).tolist() == [6, 6, 6, 6]
+    assert scatter["marker"]["symbol"] == ["circle", "diamond", "x", "circle"]
+    assert scatter["hovertext"][0].startswith("<b>When transit: drop, expect fear: present 1 day")
+    heat = lead_heatmap(view.rules)["data"][0]
+    z = decode_array(heat["z"]).astype(float)
+    counts = dict(zip(heat["y"], z.tolist(), strict=True))
     # A: mobility -> fear, lead 1; B: social -> transit, lead 0; D: calendar -> transit, lead 1
     assert counts["mobility → social.fear:present"][1] == 1
     assert counts["social → mobility.transit:drop"][0] == 1
     assert counts["calendar → mobility.transit:drop"][1] == 1
-    assert np.nansum(np.asarray(heat.data[0].z, dtype=float)) == 3  # C failed: not counted
+    assert np.nansum(z) == 3  # C failed: not counted
     holdout = holdout_figure(view.rules, view.validations)
-    passed, failed = holdout.data[1], holdout.data[2]
-    assert (len(passed.x), len(failed.x)) == (4, 2)
-    assert list(failed.marker.size) == [7, 12]  # B's fold 1, C's fold 0 (the holdout)
+    passed, failed = holdout["data"][1], holdout["data"][2]
+    assert (len(decode_array(passed["x"])), len(decode_array(failed["x"]))) == (4, 2)
+    assert failed["marker"]["size"] == [7, 12]  # B's fold 1, C's fold 0 (the holdout)
 
 
 def test_report_does_not_modify_its_inputs(sample):

@@ -18,13 +18,15 @@ store's tables) and call :func:`render_brief` / :func:`render_report` for HTML s
 - :mod:`~crisis_fca.render.history`: past firing dates, hits and misses, persistence.
 - :mod:`~crisis_fca.render.cards` (with ``evidence``, ``streams``, ``caveats``): card contents.
 - :mod:`~crisis_fca.render.brief`, :mod:`~crisis_fca.render.report`: the two pages.
-- :mod:`~crisis_fca.render.figures`, ``rule_figures``, ``hasse``: the report's figures.
+- :mod:`~crisis_fca.render.figures`, ``rule_figures``, ``hasse``: the report's figures, as
+  plain Plotly JSON dicts (:mod:`~crisis_fca.render.figjson`: typed arrays, template,
+  plotly.js read from the ``plotly`` package; no ``plotly.graph_objects``).
 - :mod:`~crisis_fca.render.sample` (with ``sample_rules``): a realistic synthetic run for
   demos and the browser tests.
 - :mod:`~crisis_fca.render.env`, ``outputs``: the Jinja environment, atomic writes.
 
 The names below are imported on first use (PEP 562), so ``crisis_fca.config``, which needs
-only :class:`PlaybookConfig`, does not pay for Jinja and Plotly on every command.
+only :class:`PlaybookConfig`, does not pay for Jinja and the figures on every command.
 """
 
 from __future__ import annotations

@@ -6,28 +6,26 @@ date, evidence and playbook action; the triggers that cannot be evaluated (input
 never shown as inactive) and each input stream's freshness; what changed since the previous
 monitor run; then the replay's track record against persistence with a Plotly timeline of
 hits, false alarms and misses. Autoescaping is on (:mod:`crisis_fca.render.env`); plotly.js
-is inlined only when there is a timeline to draw, and the figure travels as escaped JSON, as
-in the report (:mod:`crisis_fca.render.report`).
+is inlined only when there is a timeline to draw, and the figure (a Plotly JSON dict,
+:mod:`crisis_fca.render.figjson`) travels as escaped JSON, as in the report
+(:mod:`crisis_fca.render.report`).
 """
 
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import plotly.graph_objects as go
 from markupsafe import Markup
-from plotly.offline import get_plotlyjs
 
 from crisis_fca.monitor.record import score_alerts, track_record
 from crisis_fca.render import text as tx
 from crisis_fca.render.env import TEMPLATES_DIR, inline_file, jinja_env, write_atomic
-from crisis_fca.render.report import figure_json
+from crisis_fca.render.figjson import Figure, figure, figure_json, plotly_js, script_json
 from crisis_fca.render.view import records
 
 if TYPE_CHECKING:
@@ -92,7 +90,7 @@ def render_alert(
     timeline = alert_timeline(score_alerts(judged), labels) if judged is not None else None
     payload = (
         [{"id": "fig-timeline", **figure_json(timeline), "config": _PLOT_CONFIG}]
-        if timeline
+        if timeline is not None
         else []
     )
     template = jinja_env(templates_dir).get_template("alert.html.j2")
@@ -113,8 +111,8 @@ def render_alert(
         no_record=_no_record(replay, result),
         timeline=timeline is not None,
         css=inline_file("crisis.css", templates_dir),
-        plotlyjs=Markup(get_plotlyjs()) if timeline is not None else "",
-        figures_json=Markup(_script_safe(json.dumps(payload, ensure_ascii=False))),
+        plotlyjs=Markup(plotly_js()) if timeline is not None else "",
+        figures_json=Markup(script_json(payload)),
     )
 
 
@@ -252,43 +250,41 @@ def _record_caption(replay: ReplayEvidence | None, as_of: date, judged: pd.DataF
     )
 
 
-def alert_timeline(alerts: pd.DataFrame, labels: dict[str, str] | None = None) -> go.Figure:
+def alert_timeline(alerts: pd.DataFrame, labels: dict[str, str] | None = None) -> Figure:
     """Rows = triggers, x = as-of day: hits, false alarms, misses; grey = not scored.
 
     ``alerts`` are scored rows (:func:`~crisis_fca.monitor.score_alerts`); a row is drawn
     by its verdict only when it is ``scored`` (the same rows as the track-record table).
+    Returns a figure dict in the Plotly JSON schema.
     """
     names = labels or {}
     shown = alerts["verdict"].where(alerts["scored"].astype(bool), "not_scored")
-    fig = go.Figure()
+    data = []
     for verdict, (symbol, colour, word) in _MARKERS.items():
         rows = alerts[shown == verdict]
-        y = [html.escape(names.get(str(r), str(r))) for r in rows["rule_id"]]
-        fig.add_trace(
-            go.Scatter(
-                x=pd.to_datetime(rows["as_of"]).dt.strftime("%Y-%m-%d").tolist(),
-                y=y,
-                mode="markers",
-                name=word,
-                marker={
+        data.append(
+            {
+                "type": "scatter",
+                "x": pd.to_datetime(rows["as_of"]).dt.strftime("%Y-%m-%d").tolist(),
+                "y": [html.escape(names.get(str(r), str(r))) for r in rows["rule_id"]],
+                "mode": "markers",
+                "name": word,
+                "marker": {
                     "symbol": symbol,
                     "color": colour,
                     "size": 5 if verdict == "not_scored" else 9,
                 },
-                customdata=pd.to_datetime(rows["target_date"]).dt.strftime("%Y-%m-%d").tolist(),
-                hovertemplate=f"%{{x}}: {word}, target %{{customdata}}<br>%{{y}}<extra></extra>",
-            )
+                "customdata": pd.to_datetime(rows["target_date"]).dt.strftime("%Y-%m-%d").tolist(),
+                "hovertemplate": f"%{{x}}: {word}, target %{{customdata}}<br>%{{y}}<extra></extra>",
+            }
         )
-    fig.update_layout(
-        title={"text": "Alert timeline over the replay"},
-        height=max(260, 60 * alerts["rule_id"].nunique() + 140),
-        margin={"l": 20, "r": 20, "t": 50, "b": 40},
-        yaxis={"automargin": True},
-        legend={"orientation": "h"},
+    return figure(
+        data,
+        {
+            "title": {"text": "Alert timeline over the replay"},
+            "height": max(260, 60 * alerts["rule_id"].nunique() + 140),
+            "margin": {"l": 20, "r": 20, "t": 50, "b": 40},
+            "yaxis": {"automargin": True},
+            "legend": {"orientation": "h"},
+        },
     )
-    return fig
-
-
-def _script_safe(text: str) -> str:
-    """JSON that cannot end its ``<script>`` element (``<``, ``>``, ``&`` escaped)."""
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

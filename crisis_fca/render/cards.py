@@ -8,10 +8,16 @@ the past firing dates with hit/miss, the playbook entry and the caveats. Actiona
 are those of class ``predictive`` or ``stable_same_day``; ``failed`` rules become
 :class:`FailedRule` rows so nobody acts on them by mistake. Cards are ordered by
 :func:`crisis_fca.render.score.rule_score`.
+
+A run's pages ask for its cards three times (the brief, the report's key states, the
+store's ``briefs`` rows), so :func:`brief_cards` derives them once per view and hands the
+same (immutable) tuple out again; a :class:`RunView` is read as immutable (see its
+docstring), and a changed run is a new view.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -78,8 +84,19 @@ class FailedRule:
     folds: tuple[FoldRow, ...]
 
 
+_CARDS: weakref.WeakKeyDictionary[RunView, tuple[Card, ...]] = weakref.WeakKeyDictionary()
+"""Cards already derived, by view (a view is hashed by identity; entries go with it)."""
+
+
 def brief_cards(view: RunView) -> tuple[Card, ...]:
     """The actionable rules as cards, best first (see :mod:`crisis_fca.render.score`)."""
+    cards = _CARDS.get(view)
+    if cards is None:
+        cards = _CARDS[view] = _brief_cards(view)
+    return cards
+
+
+def _brief_cards(view: RunView) -> tuple[Card, ...]:
     rules = view.rules[view.rules["rule_class"].isin(ACTIONABLE)]
     drafts = [_card(view, row) for row in records(rules)]
     drafts.sort(key=lambda c: (-round(c.score, 12), -_ci_low(c), c.rule_id))

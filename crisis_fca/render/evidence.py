@@ -115,19 +115,23 @@ def rule_evidence(view: RunView, row: dict[str, Any]) -> Evidence:
 
 
 def folds_by_rule(validations: pd.DataFrame) -> dict[str, tuple[FoldRow, ...]]:
-    """Every rule's validation folds, in one pass over ``validations`` (rule id -> folds)."""
-    return {
-        str(rule_id): _fold_rows(rows)
-        for rule_id, rows in validations.groupby("rule_id", sort=False)
-    }
+    """Every rule's validation folds, in one pass over ``validations`` (rule id -> folds).
+
+    Rules come in the order of their first row, each one's folds in fold order.
+    """
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in records(validations):
+        if not pd.isna(row["rule_id"]):  # as groupby: a row without a rule belongs to none
+            grouped.setdefault(str(row["rule_id"]), []).append(row)
+    return {rule_id: _fold_rows(rows) for rule_id, rows in grouped.items()}
 
 
 def _folds(validations: pd.DataFrame, rule_id: str) -> tuple[FoldRow, ...]:
-    return _fold_rows(validations[validations["rule_id"] == rule_id])
+    return _fold_rows(records(validations[validations["rule_id"] == rule_id]))
 
 
-def _fold_rows(rows: pd.DataFrame) -> tuple[FoldRow, ...]:
-    rows = rows.sort_values("fold")
+def _fold_rows(rows: list[dict[str, Any]]) -> tuple[FoldRow, ...]:
+    """One rule's ``validations`` rows, formatted, in fold order (a stable sort)."""
     return tuple(
         FoldRow(
             fold=int(r["fold"]),
@@ -142,8 +146,15 @@ def _fold_rows(rows: pd.DataFrame) -> tuple[FoldRow, ...]:
             passed=bool(r["passed"]) if not pd.isna(r["passed"]) else False,
             reason="" if pd.isna(r["reason"]) else str(r["reason"]),
         )
-        for r in records(rows)
+        for r in sorted(rows, key=_fold_key)
     )
+
+
+def _fold_key(row: dict[str, Any]) -> tuple[bool, float]:
+    """Fold order, a missing fold last (as ``sort_values``)."""
+    fold = row["fold"]
+    missing = fold is None or pd.isna(fold)
+    return (missing, 0.0 if missing else float(fold))
 
 
 def _holdout_row(validations: pd.DataFrame, rule_id: str) -> tuple[date, date] | None:

@@ -1,4 +1,4 @@
-"""Laying out a concept lattice as a Hasse diagram, and drawing it with Plotly.
+"""Laying out a concept lattice as a Hasse diagram, and drawing it as a Plotly figure dict.
 
 A concept sits at height = the number of states in its intent (a concept covering another
 has a strictly smaller intent, so every edge points down), and within a level concepts are
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from crisis_fca.render import text as tx
+from crisis_fca.render.figjson import VIRIDIS, Figure, figure, finite_or_none
 from crisis_fca.render.view import records
 
 __all__ = ["MAX_NODES", "HasseLayout", "cover_edges", "hasse_figure", "hasse_layout"]
@@ -123,7 +123,7 @@ def hasse_figure(
     concepts: pd.DataFrame,
     edges: Iterable[tuple[int, int]] | None = None,
     max_nodes: int = MAX_NODES,
-) -> go.Figure:
+) -> Figure:
     """The lattice as an interactive Hasse diagram; hover a node to see its concept."""
     layout = hasse_layout(concepts, edges, max_nodes)
     rows = concepts.set_index("concept_id").loc[list(layout.ids)]
@@ -133,60 +133,59 @@ def hasse_figure(
     for up, low in layout.edges:
         ex += [xy[up][0], xy[low][0], None]
         ey += [xy[up][1], xy[low][1], None]
-    sizes = [8 + 22 * (s / max(rows["extent_size"].max(), 1)) ** 0.5 for s in rows["extent_size"]]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=ex,
-            y=ey,
-            mode="lines",
-            hoverinfo="skip",
-            name="covers",
-            line={"color": "#b8c0cc", "width": 1},
-            showlegend=False,
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=list(layout.x),
-            y=list(layout.y),
-            mode="markers+text",
-            name="concepts",
-            text=[html.escape(_short(label)) for label in layout.labels],
-            textposition=_label_positions(layout),
-            textfont={"size": 10, "color": "#3d4453"},
-            hovertext=[
-                _hover(cid, row) for cid, row in zip(layout.ids, records(rows), strict=True)
-            ],
-            hoverinfo="text",
-            marker={
-                "size": sizes,
-                "color": rows["stability"].astype(float).tolist(),
-                "colorscale": "Viridis",
-                "cmin": 0,
-                "cmax": 1,
-                "colorbar": {"title": {"text": "stability"}},
-                "line": {"color": "#ffffff", "width": 1},
-            },
-            showlegend=False,
-        )
-    )
-    shown = f"{len(layout.ids)} most frequent of {layout.total} concepts"
-    fig.update_layout(
-        title={"text": f"Concept lattice ({shown})"},
-        xaxis={"visible": False},
-        yaxis={
-            "title": {"text": "states shared (intent size)"},
-            "tickvals": sorted(set(layout.y)),
-            "ticktext": [str(-v) for v in sorted(set(layout.y))],
-            "zeroline": False,
+    largest = max(rows["extent_size"].max(), 1)
+    sizes = [float(8 + 22 * (s / largest) ** 0.5) for s in rows["extent_size"]]
+    covers = {
+        "type": "scatter",
+        "x": ex,
+        "y": ey,
+        "mode": "lines",
+        "hoverinfo": "skip",
+        "name": "covers",
+        "line": {"color": "#b8c0cc", "width": 1},
+        "showlegend": False,
+    }
+    nodes = {
+        "type": "scatter",
+        "x": list(layout.x),
+        "y": list(layout.y),
+        "mode": "markers+text",
+        "name": "concepts",
+        "text": [html.escape(_short(label)) for label in layout.labels],
+        "textposition": _label_positions(layout),
+        "textfont": {"size": 10, "color": "#3d4453"},
+        "hovertext": [_hover(cid, row) for cid, row in zip(layout.ids, records(rows), strict=True)],
+        "hoverinfo": "text",
+        "marker": {
+            "size": sizes,
+            "color": finite_or_none(rows["stability"].astype(float).tolist()),
+            "colorscale": VIRIDIS,
+            "cmin": 0,
+            "cmax": 1,
+            "colorbar": {"title": {"text": "stability"}},
+            "line": {"color": "#ffffff", "width": 1},
         },
-        height=640,
-        margin={"l": 60, "r": 20, "t": 50, "b": 20},
-        hovermode="closest",
-        plot_bgcolor="#ffffff",
+        "showlegend": False,
+    }
+    shown = f"{len(layout.ids)} most frequent of {layout.total} concepts"
+    levels = sorted(set(layout.y))
+    return figure(
+        [covers, nodes],
+        {
+            "title": {"text": f"Concept lattice ({shown})"},
+            "xaxis": {"visible": False},
+            "yaxis": {
+                "title": {"text": "states shared (intent size)"},
+                "tickvals": levels,
+                "ticktext": [str(-v) for v in levels],
+                "zeroline": False,
+            },
+            "height": 640,
+            "margin": {"l": 60, "r": 20, "t": 50, "b": 20},
+            "hovermode": "closest",
+            "plot_bgcolor": "#ffffff",
+        },
     )
-    return fig
 
 
 def _label_positions(layout: HasseLayout) -> list[str]:
@@ -207,13 +206,13 @@ def _short(label: str, limit: int = 24) -> str:
 
 def _hover(cid: int, row: dict[str, Any]) -> str:
     intent = [html.escape(str(s)) for s in _seq(row["intent"])] or ["(no state shared by all)"]
-    runs = [html.escape(str(r)) for r in _seq(row["date_ranges"])]
+    runs = _seq(row["date_ranges"])
     more = f" … (+{len(runs) - _MAX_RUNS} more)" if len(runs) > _MAX_RUNS else ""
     return (
         f"<b>Concept {cid}</b><br>Intent: {'<br>  '.join(intent)}<br>"
         f"Extent: {tx.days_text(int(row['extent_size']))} ({tx.fmt_pct(float(row['support']))})"
         f"<br>Stability: {tx.fmt_num(float(row['stability']), 3)}"
-        f"<br>Days: {', '.join(runs[:_MAX_RUNS])}{more}"
+        f"<br>Days: {', '.join(html.escape(str(r)) for r in runs[:_MAX_RUNS])}{more}"
     )
 
 

@@ -112,6 +112,11 @@ class Phase:
 class RunView:
     """One run, ready to render. Frames are never modified by the renderers.
 
+    A view is read as immutable: what the pages derive from it (the brief's cards) is
+    worked out once per view object and reused by the next page, so to render a changed
+    run build a new view (e.g. ``dataclasses.replace``) rather than editing these frames
+    in place.
+
     Attributes:
         meta: The run's identity.
         rules: ``rules`` table rows (classes ``predictive``, ``stable_same_day``, ``failed``).
