@@ -13,7 +13,12 @@ from mlxtend.frequent_patterns import apriori, association_rules
 from crisis_fca.errors import EmptyContextError, SchemaError
 from crisis_fca.rules import ClassConfig, MiningConfig, StateFrames, build_context
 from crisis_fca.rules.metrics import add_metrics, fisher_greater, rule_metrics, wilson_interval
-from crisis_fca.rules.mining import _pair_counts, enumerate_candidates, frequent_premises
+from crisis_fca.rules.mining import (
+    _lexsort,
+    _pair_counts,
+    enumerate_candidates,
+    frequent_premises,
+)
 from crisis_fca.rules.synthetic import synthetic_states
 
 LOOSE = ClassConfig(min_support=0.0, min_days=1, max_prevalence=None)
@@ -159,6 +164,14 @@ def test_pair_counts_shortcuts_equal_the_four_products(
     for key, counts in want.items():
         assert np.array_equal(got[key], counts), key
         assert got[key].shape == (6, 9)
+
+
+def test_composite_key_sort_equals_numpy_lexsort() -> None:
+    rng = np.random.default_rng(9)
+    keys = [rng.integers(0, hi, 5_000) for hi in (240, 3, 256, 15, 2)]
+    assert np.array_equal(_lexsort(keys), np.lexsort(keys))
+    wide = [rng.integers(0, 2**40, 1_000), rng.integers(0, 2**40, 1_000)]  # falls back
+    assert np.array_equal(_lexsort(wide), np.lexsort(wide))
 
 
 def test_metrics_match_their_definitions_by_brute_force() -> None:

@@ -140,7 +140,11 @@ def check_states(states: StatesLike) -> None:
     if not values.index.equals(known.index) or not values.columns.equals(known.columns):
         msg = "StateSet.values and StateSet.known must have the same dates and state columns"
         raise SchemaError(msg)
-    bad = [c for c in values.columns if values[c].dtype != bool or known[c].dtype != bool]
+    bad = [
+        c
+        for c, v, k in zip(values.columns, values.dtypes, known.dtypes, strict=True)
+        if v != np.dtype(bool) or k != np.dtype(bool)
+    ]
     if bad:
         msg = f"state columns must be bool in values and known; not bool: {bad[:5]}"
         raise SchemaError(msg)
