@@ -8,7 +8,9 @@ Modules:
   mobility source, in parallel on Dask, with a cross-region comparison table in DuckDB.
 - :mod:`flows.serve`: cron-scheduled deployments of ``crisis_pipeline``, one per case.
 - :mod:`flows.tasks`, :mod:`flows.cache`, :mod:`flows.artifacts`, :mod:`flows.comparison`:
-  the stage tasks, their cache keys and retry rule, the artifacts, the comparison table.
+  the stage tasks, their cache keys, stored form and retry rule, the artifacts, the
+  comparison table.
+- :mod:`flows.local`: flows that, called without a server, send no heartbeats.
 
 Prefect settings the project relies on (set by the Makefile and the tests, never in a
 user's profile; importing :mod:`flows` also sets the last three as defaults of this process,

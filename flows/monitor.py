@@ -26,7 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
@@ -42,6 +42,7 @@ from crisis_fca.monitor.run import (
 from crisis_fca.pipeline import IngestResult, code_version
 from flows.artifacts import artifact_key
 from flows.cache import run_fingerprint, source_fingerprint, transient_io
+from flows.local import local_flow
 from flows.pipeline import resolve_db
 from flows.serve import CaseSchedule, flow_deployments, serve_cases, serve_main
 from flows.tasks import align_stage, ingest_source
@@ -117,7 +118,7 @@ def alert_brief_stage(
     )
 
 
-@flow(name="crisis-monitor", log_prints=False)
+@local_flow(name="crisis-monitor", log_prints=False)
 def crisis_monitor(
     case: str = "uae-covid",
     profile: str = "rigorous",

@@ -12,8 +12,9 @@ stage fails, the failure and its reason are recorded in the store's ``runs`` tab
 the flow run fails.
 
 Runs offline with no server: Prefect starts a temporary local API in the process (set
-``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS=120`` on small machines). See
-:mod:`flows` for the settings the project relies on.
+``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS=120`` on small machines); called that way
+the flow sends no heartbeats (:mod:`flows.local`). The artifacts are created by the flow run
+itself, not by a task of their own. See :mod:`flows` for the settings the project relies on.
 """
 
 from __future__ import annotations
@@ -26,14 +27,15 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import get_run_logger
 from prefect.runtime import flow_run
 from prefect.tasks import Task
 
 from crisis_fca.config import REPORTS_DIR, CaseConfig, load_case, resolve_data_dir
 from crisis_fca.pipeline import CaseRun
-from flows.artifacts import publish_run_artifacts, rule_rows, run_markdown
+from flows.artifacts import publish_run_artifacts, rule_rows, run_markdown, validated_rules
 from flows.cache import run_fingerprint, source_fingerprint, was_cached
+from flows.local import local_flow
 from flows.tasks import (
     align_stage,
     ingest_source,
@@ -124,7 +126,7 @@ def analyse(
     return Analysis(CaseRun(ingest, states, lattice, rules, timings), fingerprint, tuple(cached))
 
 
-@flow(name="crisis-pipeline", log_prints=False)
+@local_flow(name="crisis-pipeline", log_prints=False)
 def crisis_pipeline(
     case: str = "uae-covid",
     profile: str = "rigorous",
@@ -246,10 +248,8 @@ def _log_cache(name: str, fingerprint: str, cached: list[str]) -> None:
 
 
 def _publish(config: CaseConfig, analysis: Analysis, run_id: str, files: tuple[Path, ...]) -> None:
-    from crisis_fca.records import rules_frame
-
     run = analysis.run
-    rules = rules_frame(run.rules)
+    rules = validated_rules(run.rules)  # the artifacts show only these
     counts = {
         "days": len(run.states.values),
         "states": len(run.states.values.columns),

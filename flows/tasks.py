@@ -14,7 +14,9 @@ task            library call                                          cached  re
 ``record-failure`` ``record_failure``                                 -       I/O
 =============== ===================================================== ======= ========
 
-"Cached" says which fingerprint keys the result (:mod:`flows.cache`). Retries apply only
+"Cached" says which fingerprint keys the result (:mod:`flows.cache`); a cached stage's result
+is stored as one raw pickle with its Prefect metadata apart (``STAGE``: the cache policy, the
+serializer and persistence, the same for every cached task). Retries apply only
 to transient I/O errors (:func:`flows.cache.transient_io`): an OS error or a DuckDB file
 lock, never a data or configuration error. Tasks that are not cached use ``NO_CACHE``, so
 Prefect never hashes their (large) arguments.
@@ -47,9 +49,10 @@ from crisis_fca.pipeline import (
 from crisis_fca.pipeline import source_signals as tidy_source_signals
 from crisis_fca.rules import MiningConfig, RulesResult, ValidationConfig, validate_rules
 from crisis_fca.states import StateSet, states_for_case
-from flows.cache import stage_cache_key, transient_io
+from flows.cache import STAGE_CACHE, StagePickle, transient_io
 
 __all__ = [
+    "STAGE",
     "SourceRead",
     "align_stage",
     "ingest_source",
@@ -69,6 +72,13 @@ T = TypeVar("T")
 _RETRIES = 2
 _DELAYS = [2.0, 10.0]
 
+STAGE: dict[str, Any] = {
+    "cache_policy": STAGE_CACHE,
+    "result_serializer": StagePickle(),
+    "persist_result": True,
+}
+"""Options of every cached stage task (see :mod:`flows.cache`)."""
+
 
 def whole(value: T) -> T:
     """Pass a large stage output to a task without Prefect walking it.
@@ -86,8 +96,7 @@ def whole(value: T) -> T:
     retries=_RETRIES,
     retry_delay_seconds=_DELAYS,
     retry_condition_fn=transient_io,
-    cache_key_fn=stage_cache_key,
-    persist_result=True,
+    **STAGE,
 )
 def ingest_source(
     case: CaseConfig, source_name: str, data_dir: Path, fingerprint: str
@@ -98,7 +107,7 @@ def ingest_source(
     return data, tidy_source_signals(data, case)
 
 
-@task(name="align", cache_key_fn=stage_cache_key, persist_result=True)
+@task(name="align", **STAGE)
 def align_stage(
     case: CaseConfig, reads: Sequence[SourceRead], data_dir: Path, fingerprint: str
 ) -> IngestResult:
@@ -113,7 +122,7 @@ def align_stage(
     return IngestResult(case, data_dir, tuple(data for data, _ in reads), aligned)
 
 
-@task(name="states", cache_key_fn=stage_cache_key, persist_result=True)
+@task(name="states", **STAGE)
 def states_stage(ingest: IngestResult, case: CaseConfig, fingerprint: str) -> StateSet:
     """Named binary states of every day (refused when no data state is ever known)."""
     states = states_for_case(ingest.aligned, case)
@@ -121,13 +130,13 @@ def states_stage(ingest: IngestResult, case: CaseConfig, fingerprint: str) -> St
     return states
 
 
-@task(name="lattice", cache_key_fn=stage_cache_key, persist_result=True)
+@task(name="lattice", **STAGE)
 def lattice_stage(states: StateSet, cfg: LatticeConfig, fingerprint: str) -> CaseLattice:
     """The concept lattice of days x states."""
     return case_lattice(states, cfg)
 
 
-@task(name="rules", cache_key_fn=stage_cache_key, persist_result=True)
+@task(name="rules", **STAGE)
 def rules_stage(
     states: StateSet, mining: MiningConfig, validation: ValidationConfig, fingerprint: str
 ) -> RulesResult:

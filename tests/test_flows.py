@@ -11,6 +11,7 @@ The serve test starts its own ``prefect server start`` on 127.0.0.1 and needs no
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import signal
@@ -25,6 +26,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 from prefect import flow, task
@@ -49,13 +51,23 @@ from prefect.testing.utilities import prefect_test_harness
 from crisis_fca.config import GoogleMobilitySource, load_case
 from crisis_fca.errors import SchemaError, StorageError
 from crisis_fca.ingest import read_source
+from crisis_fca.lattice import build_lattice
 from crisis_fca.pipeline import ingest_case
 from crisis_fca.regions import region_case
 from crisis_fca.store import connect
 from flows import PREFECT_DEFAULTS
 from flows.artifacts import artifact_key, rule_rows, run_markdown
-from flows.cache import code_digest, run_fingerprint, source_fingerprint, transient_io
+from flows.cache import (
+    KEYS_FOLDER,
+    StageKeys,
+    StagePickle,
+    code_digest,
+    run_fingerprint,
+    source_fingerprint,
+    transient_io,
+)
 from flows.comparison import store_comparison
+from flows.local import heartbeats_needed
 from flows.pipeline import crisis_pipeline
 from flows.regional import dask_runner, regional_flow
 from flows.tasks import align_stage, ingest_source
@@ -256,6 +268,57 @@ def test_code_digest_ignores_only_downstream_modules(tmp_path: Path) -> None:
     assert code_digest(tmp_path) != before  # unknown modules count as stage code
 
 
+def test_stage_results_pickle_raw_and_round_trip() -> None:
+    days = pd.date_range("2020-03-01", periods=40, freq="D")
+    rng = np.random.default_rng(7)
+    context = pd.DataFrame(rng.random((40, 6)) < 0.4, index=days, columns=list("abcdef"))
+    lattice = build_lattice(context)
+    blob = StagePickle().dumps(lattice)
+    assert blob[:2] == b"\x80\x05"  # a raw protocol-5 pickle: no base64, no JSON around it
+    back = StagePickle().loads(blob)
+    assert back.concepts == lattice.concepts
+    assert back.edges == lattice.edges
+    assert dict(back.by_extent) == dict(lattice.by_extent)
+    assert back.extent_of(["a"]).tolist() == lattice.extent_of(["a"]).tolist()
+    pd.testing.assert_index_equal(back.objects, lattice.objects)
+    # what the plain pickler refuses still round-trips (through cloudpickle)
+    local = StagePickle().loads(StagePickle().dumps({"f": lambda x: x + 1}))
+    assert local["f"](1) == 2
+
+
+def test_stage_keys_follow_prefect_home_and_miss_a_lost_or_cut_short_result(tmp_path: Path) -> None:
+    from prefect._internal.result_records import ResultRecordMetadata
+
+    storage = tmp_path / "storage"
+    keys = StageKeys()
+    with temporary_settings(updates={PREFECT_HOME: str(tmp_path)}):
+        result = storage / "crisis-fca-align-0123"
+        record = ResultRecordMetadata(storage_key=str(result), serializer=StagePickle())
+        keys.write_path("crisis-fca-align-0123", record.dump_bytes())
+        assert (storage / KEYS_FOLDER / "crisis-fca-align-0123").is_file()
+        with pytest.raises(FileNotFoundError):  # no result: Prefect counts it as not cached
+            keys.read_path("crisis-fca-align-0123")
+        result.write_bytes(StagePickle().dumps("aligned"))
+        later = (storage / KEYS_FOLDER / "crisis-fca-align-0123").stat().st_mtime_ns + 10**9
+        os.utime(result, ns=(later, later))
+        with pytest.raises(FileNotFoundError):  # written after its record: a cut-short rewrite
+            keys.read_path("crisis-fca-align-0123")
+        keys.write_path("crisis-fca-align-0123", record.dump_bytes())  # as Prefect: result, record
+        os.utime(storage / KEYS_FOLDER / "crisis-fca-align-0123", ns=(later, later))
+        assert keys.read_path("crisis-fca-align-0123") == record.dump_bytes()
+    with temporary_settings(updates={PREFECT_HOME: str(tmp_path / "elsewhere")}):
+        keys.write_path("crisis-fca-align-0123", record.dump_bytes())
+        with pytest.raises(FileNotFoundError):  # a result outside the current storage folder
+            keys.read_path("crisis-fca-align-0123")
+
+
+def test_heartbeats_only_with_a_real_server() -> None:
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"}):
+        assert heartbeats_needed()
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        assert not heartbeats_needed()  # ephemeral mode: the server dies with this process
+
+
 def test_retries_only_transient_io(tmp_path: Path) -> None:
     db = tmp_path / "held.duckdb"
     holder = subprocess.Popen(
@@ -420,6 +483,40 @@ def test_pipeline_rerun_takes_unchanged_stages_from_the_cache(
     refreshed = crisis_pipeline(**kwargs, refresh=True, render=False)
     assert refreshed.cached == ()
     assert refreshed.brief is None
+
+
+def test_pipeline_recomputes_only_what_a_changed_byte_or_a_lost_result_touches(
+    harness: Path, mini_case: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "data"
+    for rel in (GOOGLE, JHU):
+        (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(data_dir / rel, copy / rel)
+    db = tmp_path / "c.duckdb"
+    kwargs = {"case": str(mini_case), "data_dir": copy, "db": db, "render": False}
+    everything = ("ingest:google", "ingest:jhu_cases", "align", "states", "lattice", "rules")
+    crisis_pipeline(**kwargs)  # computes, or reuses what an earlier test stored (same bytes)
+    assert crisis_pipeline(**kwargs).cached == everything
+    text = (copy / JHU).read_text(encoding="utf-8")
+    (copy / JHU).write_text(text[:-2] + ("0" if text[-2] != "0" else "1") + text[-1:], "utf-8")
+    changed = crisis_pipeline(**kwargs)
+    assert changed.cached == ("ingest:google",)  # the other source's bytes did not change
+    fingerprint = run_fingerprint(load_case(mini_case), copy)
+    storage = harness / "storage"
+    lattice = storage / f"crisis-fca-lattice-{fingerprint}"
+    assert lattice.read_bytes()[:2] == b"\x80\x05"  # the raw pickle, metadata kept apart
+    meta = json.loads((storage / KEYS_FOLDER / lattice.name).read_text(encoding="utf-8"))
+    assert meta["serializer"]["type"] == "crisis-fca-pickle"
+    assert meta["storage_key"] == str(lattice)
+    lattice.unlink()  # a lost result is computed again, not a failed run
+    again = crisis_pipeline(**kwargs)
+    assert again.cached == tuple(s for s in everything if s != "lattice")
+    assert lattice.is_file()
+    runs = _runs(db)
+    assert list(runs["status"]) == ["succeeded"] * 4
+    assert [json.loads(p)["cached_stages"] for p in runs["params"]][1:] == [
+        list(everything), ["ingest:google"], list(again.cached)
+    ]
 
 
 def test_pipeline_failure_is_recorded_with_its_reason(

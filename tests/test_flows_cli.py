@@ -25,11 +25,13 @@ def test_flows_set_the_prefect_defaults_unless_the_user_did(tmp_path: Path) -> N
         " s.server.ephemeral.startup_timeout_seconds)\n"
     )
     run = [sys.executable, "-c", code]
-    plain = subprocess.run(run, env=_env(tmp_path), cwd=ROOT, capture_output=True, text=True)
+    plain = subprocess.run(
+        run, env=_env(tmp_path), cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert plain.returncode == 0, plain.stderr
     assert plain.stdout.split() == ["1", "False", "120"]
     mine = _env(tmp_path, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="45")
-    theirs = subprocess.run(run, env=mine, cwd=ROOT, capture_output=True, text=True)
+    theirs = subprocess.run(run, env=mine, cwd=ROOT, capture_output=True, text=True, check=False)
     assert theirs.stdout.split()[-1] == "45"
 
 
@@ -37,9 +39,12 @@ def test_a_server_that_does_not_start_in_time_is_a_message_not_a_bug(
     tmp_path: Path, data_dir: Path
 ) -> None:
     env = _env(tmp_path, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="1")
-    cli = [sys.executable, "-m", "crisis_fca.cli", "flow", "la-wildfire", "--data-dir", str(data_dir)]
-    cli += ["--db", str(tmp_path / "x.duckdb"), "--out", str(tmp_path / "out"), "--no-render"]
-    done = subprocess.run(cli, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    cli = [sys.executable, "-m", "crisis_fca.cli", "flow", "la-wildfire"]
+    cli += ["--data-dir", str(data_dir), "--db", str(tmp_path / "x.duckdb")]
+    cli += ["--out", str(tmp_path / "out"), "--no-render"]
+    done = subprocess.run(
+        cli, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
     assert done.returncode == 1, done.stderr
     assert "did not start in time" in done.stderr
     assert "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS" in done.stderr
