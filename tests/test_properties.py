@@ -39,8 +39,8 @@ from crisis_fca.config import GapPolicy, PostsSource, SignalsConfig, Window
 from crisis_fca.ingest._common import read_table
 from crisis_fca.ingest.posts import read_posts_by_day
 from crisis_fca.render import render_brief, sample_run
+from crisis_fca.render.figjson import script_safe
 from crisis_fca.render.figures import _titles_by_day
-from crisis_fca.render.report import _script_safe
 from crisis_fca.rules import (
     ClassConfig,
     MiningConfig,
@@ -340,7 +340,7 @@ def test_plotly_hover_lines_hold_no_tag_but_their_own(titles: list[str]) -> None
 )
 def test_figure_json_cannot_close_its_script_element(value: object) -> None:
     """The report's embedded JSON holds no < > & at all, and still reads back the same."""
-    text = _script_safe(json.dumps(value))
+    text = script_safe(json.dumps(value))
     assert not set(text) & set("<>&")
     assert json.loads(text) == value
 

@@ -24,7 +24,7 @@ from crisis_fca.render import text as tx
 from crisis_fca.render.brief import brief_filename
 from crisis_fca.render.cards import ACTIONABLE, brief_cards
 from crisis_fca.render.env import TEMPLATES_DIR, inline_file, jinja_env, write_atomic
-from crisis_fca.render.figjson import Figure, figure_json, plotly_js, script_json, script_safe
+from crisis_fca.render.figjson import Figure, figure_json, plotly_js, script_json
 from crisis_fca.render.figures import signals_figure, state_heatmap
 from crisis_fca.render.hasse import MAX_NODES, hasse_figure
 from crisis_fca.render.header import header
@@ -161,9 +161,6 @@ def write_report(
         view, brief_href=brief_href, templates_dir=templates_dir, max_nodes=max_nodes
     )
     return write_atomic(path, html)
-
-
-_script_safe = script_safe  # the name the property tests import
 
 
 def _signals_spec(view: RunView, key: list[str]) -> FigureSpec:

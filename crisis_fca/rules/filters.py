@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from crisis_fca.rules.mining import object_array
 from crisis_fca.rules.params import ClassConfig, FilterConfig, MiningConfig
 
 __all__ = [
@@ -184,17 +185,11 @@ def _distinct_pairs(rules: _Columns) -> tuple[tuple[list[Any], list[Any]], np.nd
             column_list(rules, "consequent_state"),
             strict=True,
         )
-        keys = pd.factorize(_objects(list(pairs)))[0]
+        keys = pd.factorize(object_array(list(pairs)))[0]
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     premises = np.asarray(rules["premise_states"], dtype=object)[first].tolist()
     consequents = np.asarray(rules["consequent_state"], dtype=object)[first].tolist()
     return (premises, consequents), inverse
-
-
-def _objects(values: list[Any]) -> np.ndarray:
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
 
 
 def _unrelated(rules: _Columns, related: Callable[[str, str], bool]) -> np.ndarray:

@@ -337,7 +337,7 @@ def _candidate_frame(
     pi, ci = np.nonzero(keep)
     items, states, offs = (ctx.premise_items[c].to_numpy() for c in ("item", "state", "offset"))
     order = [tuple(sorted(p, key=lambda j: str(items[j]))) for p in premises]
-    premise = _objects([tuple(str(items[j]) for j in p) for p in order])
+    premise = object_array([tuple(str(items[j]) for j in p) for p in order])
     max_lag = np.array([-min(int(offs[j]) for j in p) for p in order], dtype=np.int64)
     cons = ctx.consequent_items
     cons_item = cons["item"].to_numpy().astype(str)
@@ -354,16 +354,17 @@ def _candidate_frame(
         ]
     )
     pi, ci, is_pred, horizon = pi[rows], ci[rows], is_pred[rows], horizon[rows]
-    state_tuples = [tuple(str(states[j]) for j in p) for p in order]
-    premise_code, _ = pd.factorize(_objects(state_tuples))
-    cons_code, cons_states = pd.factorize(cons["state"].to_numpy().astype(str))
+    state_tuples = object_array([tuple(str(states[j]) for j in p) for p in order])
+    premise_code, _ = pd.factorize(state_tuples)
+    cons_state = cons["state"].to_numpy().astype(str)
+    cons_code, cons_states = pd.factorize(cons_state)
     return pd.DataFrame(
         {
             "premise": premise[pi],
-            "premise_states": _objects(state_tuples)[pi],
-            "premise_offsets": _objects([tuple(int(offs[j]) for j in p) for p in order])[pi],
+            "premise_states": state_tuples[pi],
+            "premise_offsets": object_array([tuple(int(offs[j]) for j in p) for p in order])[pi],
             "consequent": _strings(cons_item, ci),
-            "consequent_state": _strings(cons["state"].to_numpy().astype(str), ci),
+            "consequent_state": _strings(cons_state, ci),
             "lead": lead[ci],
             "max_lag": max_lag[pi],
             "horizon": horizon,
@@ -372,7 +373,7 @@ def _candidate_frame(
             "premise_days": counts["p"][pi, ci],
             "consequent_days": counts["c"][pi, ci],
             "support_days": counts["a"][pi, ci],
-            "premise_cols": _objects(order)[pi],
+            "premise_cols": object_array(order)[pi],
             "consequent_col": ci.astype(np.int64),
             "pair_key": premise_code[pi].astype(np.int64) * len(cons_states) + cons_code[ci],
         }
@@ -398,7 +399,7 @@ def _strings(values: np.ndarray, codes: np.ndarray) -> pd.Series:
     return pd.Series(pd.array(values, dtype="str")[codes])
 
 
-def _objects(values: list[Any]) -> np.ndarray:
+def object_array(values: list[Any]) -> np.ndarray:
     """A 1-D object array of ``values`` (tuples stay tuples, not a 2-D array)."""
     out = np.empty(len(values), dtype=object)
     for i, value in enumerate(values):
