@@ -16,6 +16,10 @@ export CRISIS_FCA_DATA_DIR := $(DATA_DIR)
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
+# The server records task runs in one write a second, not one per state change: back-to-back
+# flow runs otherwise meet SQLite's "database is locked" and wait 2 s (flows/__init__.py).
+export PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE := 500
+export PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL := 1
 # Prefect keeps its flow-run history and result cache in the checkout (.prefect/, gitignored),
 # never in ~/.prefect; a second `make run` reuses the cached stages.
 export PREFECT_HOME := $(abspath .prefect)

@@ -4,7 +4,8 @@ Every worker that runs a flow calls :func:`isolate` before Prefect is imported: 
 temporary ``PREFECT_HOME`` (no flow-run history, result cache or database shared with
 another worker, the checkout's ``.prefect`` or ``~/.prefect``; removed when the worker
 exits), telemetry off, the ephemeral server's start-up allowance raised to 120 s (2
-cores), and ``PREFECT_API_URL`` unset -- ephemeral mode, as ``make run`` uses it.
+cores), its task-run recorder batched (:mod:`flows`' defaults), and ``PREFECT_API_URL``
+unset -- ephemeral mode, as ``make run`` uses it.
 
 :func:`start_server` starts Prefect's temporary local API exactly as the first flow call
 would (``get_client`` in ephemeral mode starts a ``SubprocessASGIServer``, a uvicorn
@@ -21,14 +22,12 @@ import shutil
 import tempfile
 import time
 
+from flows import PREFECT_DEFAULTS  # the package's __init__ only: it does not import prefect
+
 __all__ = ["SETTINGS", "isolate", "server_peak_mb", "start_server"]
 
-SETTINGS = {
-    "DO_NOT_TRACK": "1",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-}
-"""Set in every flow worker (the Makefile's and the tests' settings)."""
+SETTINGS = dict(PREFECT_DEFAULTS)
+"""Set in every flow worker (the Makefile's and the tests' settings, :mod:`flows`' defaults)."""
 
 
 def isolate() -> str:

@@ -2,9 +2,10 @@
 
 The full run has the lattice on 671 x {8, 16, 24, 32, 48} synthetic states, mining and the
 null on 671 x 192 and 2,000 x 400, five repeats and five warm end-to-end passes (library
-and Prefect flow), the regions flow on the 8 UAE regions with 1 and 2 Dask workers and
-1,000 synthetic regions with 1 and 2 workers (and 100 with 2, for memory), each regions row
-after a small warm-up. ``--quick`` (CI) keeps 671 x 16 and 671 x 192, three repeats, the
+and Prefect flow; ten for the paired library / flow / skeleton row), the regions flow on
+the 8 UAE regions with 1 and 2 Dask workers and 1,000 synthetic regions with 1 and 2
+workers (and 100 with 2, for memory), each regions row after a small warm-up. ``--quick``
+(CI) keeps 671 x 16 and 671 x 192, three repeats, the
 cold end-to-end passes only, the UAE regions with 2 workers and 50 synthetic regions with
 1 and 2 (one cold run each), and shows as skipped mlxtend's fpgrowth
 (5-50x slower than its apriori here: 645 s on uae-covid), mlxtend on uae-covid (15-40 s,

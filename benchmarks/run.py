@@ -32,7 +32,7 @@ from benchmarks.data import save
 from benchmarks.harness import Result, Task, run_task, skipped
 from benchmarks.plan import FAMILIES, FULL, QUICK, UAE, Settings, default_data_dir, plan
 from benchmarks.report import HEADERS, agreement, render, table_rows, time_cell
-from benchmarks.targets import flow_table, stage_table, target_lines
+from benchmarks.targets import flow_table, paired_table, stage_table, target_lines
 
 __all__ = ["main"]
 
@@ -198,16 +198,20 @@ def _document(results: list[Result], settings: Settings, machine: str, *, markdo
     if e2e is not None:
         blocks.append(f"End-to-end {e2e.task.context}, library (no Prefect), by stage:")
         blocks.append(stage_table(e2e, markdown=markdown))
-    flow = next(
-        (r for r in results if r.task.family == "end-to-end" and r.task.key == "flow"), None
-    )
-    if flow is not None:
+    e2e_rows = {r.task.key: r for r in results if r.task.family == "end-to-end"}
+    if (flow := e2e_rows.get("flow")) is not None:
         blocks.append(
             f"End-to-end {flow.task.context}: the Prefect flow (refresh, render; ephemeral "
             "server) vs the library, same run; counts agree: "
-            + (agreement(flow, [r for r in results if r.task.family == "end-to-end"]))
+            + agreement(flow, list(e2e_rows.values()))
         )
         blocks.append(flow_table(e2e or flow, flow, markdown=markdown))
+    if (paired := e2e_rows.get("flow-paired")) is not None:
+        blocks.append(
+            f"End-to-end {paired.task.context}: what the flow adds, measured in one process "
+            "(Prefect imported, its server running), library / flow / skeleton flow per pass:"
+        )
+        blocks.append(paired_table(paired, markdown=markdown))
     targets = "\n".join(f"- {line}" for line in target_lines(results, UAE))
     blocks.append(
         "Targets (issue 9):\n\n" + targets if markdown else "Targets (issue 9):\n" + targets

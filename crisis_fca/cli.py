@@ -459,8 +459,10 @@ def flow(
     ] = False,
 ) -> None:
     """Run a case as a Prefect flow (no server needed): cached stages, artifacts, DuckDB."""
+    from flows.local import freeze_imports
     from flows.pipeline import crisis_pipeline
 
+    freeze_imports()  # this process runs one flow: Prefect's objects out of the GC's way
     result = crisis_pipeline(
         case=case,
         profile=profile,
@@ -521,9 +523,11 @@ def regions(
 
         case_regions(load_case(case, profile=profile))
     try:
+        from flows.local import freeze_imports
         from flows.regional import regional_flow
 
         pipeline = regional_flow(workers, processes=processes, address=dask_address)
+        freeze_imports()
     except ImportError as exc:
         if (exc.name or "").split(".")[0] not in {"dask", "distributed", "prefect_dask"}:
             raise

@@ -12,10 +12,16 @@ is a subprocess of this one and dies with it, so no one could act on a heartbeat
 :class:`LocalFlow` called directly in that mode runs with heartbeats off; with a server
 configured (a ``prefect server start`` URL, the test harness) or run by a deployment (the
 runner calls the flow engine, not ``__call__``) it is a plain Prefect flow.
+
+:func:`freeze_imports` is for the process that runs flows (the CLI, the benchmark's flow
+worker): importing Prefect leaves some 330,000 long-lived objects (pydantic models, settings,
+the server's schemas), and every full collection of Python's cyclic garbage collector walks
+them all -- ~0.6 s of GC per ``uae-covid`` run, against ~0.2 s once they are frozen.
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -26,10 +32,23 @@ from prefect.settings import (
     temporary_settings,
 )
 
-__all__ = ["LocalFlow", "heartbeats_needed", "local_flow"]
+__all__ = ["LocalFlow", "freeze_imports", "heartbeats_needed", "local_flow"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def freeze_imports() -> int:
+    """Keep what the process holds now out of every later garbage collection; returns the count.
+
+    Call it once, after the imports and before the first flow run, in a process that exists to
+    run flows: the objects frozen (modules, Prefect's settings and schemas) live as long as the
+    process anyway, and cyclic garbage among them would never be collected (``gc.freeze``).
+    A collection first, so that no garbage is frozen.
+    """
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
 
 
 def heartbeats_needed() -> bool:

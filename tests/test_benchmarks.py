@@ -8,7 +8,10 @@ times, and the subprocess harness is checked for its measurements and its cap.
 
 from __future__ import annotations
 
+import os
 import pickle
+import subprocess
+import sys
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,7 @@ import pytest
 
 from benchmarks import lattice, mining, null
 from benchmarks.data import baseline_input, lead_time_states, markov_context, mining_task
-from benchmarks.harness import Result, Task, run_task
+from benchmarks.harness import ROOT, Result, Task, run_task
 from benchmarks.report import agreement, speedup
 from crisis_fca.rules import MiningConfig, StateFrames
 
@@ -377,8 +380,11 @@ def test_flow_table_separates_the_prefect_start_up(tmp_path: Path) -> None:
     from benchmarks import endtoend
     from benchmarks.targets import flow_line, flow_table
 
-    lib_task, primed_task, flow_task = endtoend.tasks(str(tmp_path / "in.pkl"), repeats=2)
+    lib_task, primed_task, flow_task, paired_task = endtoend.tasks(
+        str(tmp_path / "in.pkl"), repeats=2
+    )
     assert (lib_task.key, primed_task.key, flow_task.key) == ("pipeline", "pipeline-primed", "flow")
+    assert paired_task.key == "flow-paired"
     assert flow_task.context == lib_task.context == primed_task.context
     assert endtoend.tasks("x", repeats=2, states_only=True)[0].key == "states"
     library = Result(lib_task, "ok", walls=[12.0, 12.0], extra={"import_s": 1.0},
@@ -401,3 +407,59 @@ def test_flow_table_separates_the_prefect_start_up(tmp_path: Path) -> None:
     assert line is not None
     assert "adds 2.50 s per run" in line
     assert "start-up of 20 s" in line
+
+
+def test_paired_target_compares_flow_minus_library_with_the_skeleton(tmp_path: Path) -> None:
+    """Worked by hand: warm differences 1.0, 0.2, 0.6 -> median 0.6; skeleton median 0.5."""
+    from benchmarks import endtoend
+    from benchmarks.targets import paired_line, paired_table, target_lines
+
+    task = endtoend.tasks(str(tmp_path / "in.pkl"), repeats=3)[-1]
+    first = {"prefect start-up": 25.0, "library": 8.0, "flow": 9.5, "skeleton": 1.5}
+    warm = [{"library": 5.0, "flow": 6.0, "skeleton": 0.5},
+            {"library": 6.0, "flow": 6.2, "skeleton": 0.4},
+            {"library": 5.4, "flow": 6.0, "skeleton": 0.9}]  # fmt: skip
+    row = Result(task, "ok", walls=[7.0] * 3, extra={"import_s": 3.0}, stages=[first, *warm])
+    line = paired_line([row])
+    assert line is not None
+    assert line.startswith("Prefect flow uae-covid adds 600.0 ms per run")
+    assert "median of 3 paired passes; flow 6.00 s, library 5.40 s" in line
+    assert "skeleton flow (same task runs, logs and artifacts, no work): 500.0 ms" in line
+    assert "per-process start-up 28 s" in line
+    assert line.endswith("no more than its fixed start-up NOT MET")
+    cheaper = [dict(s, skeleton=0.7) for s in warm]  # median skeleton 0.7 >= 0.6
+    line = paired_line([Result(task, "ok", stages=[first, *cheaper])])
+    assert line is not None
+    assert line.endswith("fixed start-up met")
+    assert paired_line([Result(task, "ok", stages=[first])]) is None  # no warm pass
+    assert line in target_lines([Result(task, "ok", stages=[first, *cheaper])])
+    table = paired_table(row)
+    diff = next(r for r in table.splitlines() if r.startswith("flow - library"))
+    assert "1.50 s" in diff  # cold: 9.5 - 8.0
+    assert "600.0 ms" in diff  # warm: the median difference
+
+
+@pytest.mark.slow
+def test_skeleton_flow_runs_the_pipelines_task_runs_and_artifacts(tmp_path: Path) -> None:
+    """The skeleton flow on Prefect's temporary server: one task run per stage, no result."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    code = (
+        "from benchmarks import _prefect; _prefect.isolate()\n"
+        "from benchmarks.endtoend import skeleton_flow\n"
+        "from prefect.client.orchestration import get_client\n"
+        "from prefect.client.schemas.filters import FlowRunFilter\n"
+        "state = skeleton_flow(['google', 'reddit'])(return_state=True)\n"
+        "assert state.is_completed(), state\n"
+        "import time; time.sleep(3)  # the task-run recorder writes once a second\n"
+        "with get_client(sync_client=True) as c:\n"
+        "    one = FlowRunFilter(id={'any_': [state.state_details.flow_run_id]})\n"
+        "    runs = c.read_task_runs(flow_run_filter=one)\n"
+        "    arts = c.read_artifacts()\n"
+        "print(sorted(r.name for r in runs)); print(sorted(a.key for a in arts if a.key))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=300, check=True).stdout.splitlines()  # fmt: skip
+    assert out[-2] == str(sorted(["ingest:google", "ingest:reddit", "align", "states", "lattice",
+                                  "rules", "store"]))  # fmt: skip
+    keys = ("summary", "rules", "brief", "report")
+    assert out[-1] == str(sorted(f"skeleton-none-{k}" for k in keys))
