@@ -130,8 +130,8 @@ def paired_table(row: Result, *, markdown: bool = False) -> str:
         ["skeleton flow: same task runs, logs, artifacts; no work",
          *cells(lambda s: s["skeleton"])],
     ]  # fmt: skip
-    headers = ["one process, order rotated per pass", "first pass (library first: cold)",
-               f"later passes (median of {len(warm)})"]  # fmt: skip
+    later = f"later passes (median of {len(warm)})" if warm else "later passes (not run)"
+    headers = ["one process, order rotated per pass", "first pass (library first: cold)", later]
     return render(headers, rows, markdown=markdown)
 
 

@@ -527,7 +527,6 @@ def regions(
         from flows.regional import regional_flow
 
         pipeline = regional_flow(workers, processes=processes, address=dask_address)
-        freeze_imports()
     except ImportError as exc:
         if (exc.name or "").split(".")[0] not in {"dask", "distributed", "prefect_dask"}:
             raise
@@ -536,6 +535,7 @@ def regions(
             "extra: pip install -e '.[dask]' (make setup does)"
         )
         raise CrisisFCAError(msg) from None
+    freeze_imports()  # this process runs one flow: Prefect's objects out of the GC's way
     result = pipeline(
         case=case,
         profile=profile,

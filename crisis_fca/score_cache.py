@@ -2,8 +2,8 @@
 
 VADER is the slowest step of ingest (about 1 s for the 2,375 UAE posts on 2 cores with
 :class:`crisis_fca._vader.FastAnalyzer`; 4-7 s with vaderSentiment's own analyser), and a
-score depends on the text and the VADER version alone. Daily runs, the monitor and every region re-read the same posts,
-so the scores are kept in ``vader-<version>.json`` under the cache folder --
+score depends on the text and the VADER version alone. Daily runs, the monitor and every
+region re-read the same posts, so the scores are kept in ``vader-<version>.json`` under the cache folder --
 ``$CRISIS_FCA_CACHE_DIR``, else ``$XDG_CACHE_HOME/crisis-fca``, else ``~/.cache/crisis-fca``
 (the Makefile uses ``.cache/`` in the checkout); ``CRISIS_FCA_CACHE_DIR=off`` disables it.
 

@@ -36,7 +36,6 @@ from crisis_fca.render.view import RunView, records
 __all__ = [
     "CAPTIONS",
     "FigureSpec",
-    "figure_json",
     "render_report",
     "report_figures",
     "write_report",

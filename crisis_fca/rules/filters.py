@@ -193,18 +193,8 @@ def _distinct_pairs(rules: _Columns) -> tuple[tuple[list[Any], list[Any]], np.nd
 
 
 def _unrelated(rules: _Columns, related: Callable[[str, str], bool]) -> np.ndarray:
-    """True where no premise state is ``related`` to the consequent state.
-
-    Decided per (state, consequent state): a few hundred such pairs make up the few
-    thousand distinct (premise, consequent) pairs, which make up the rules.
-    """
-    (premises, consequents), inverse = _distinct_pairs(rules)
-    flat = [(s, c) for p, c in zip(premises, consequents, strict=True) for s in p]
-    memo = {pair: related(*pair) for pair in dict.fromkeys(flat)}
-    hits = np.fromiter((memo[pair] for pair in flat), dtype=bool, count=len(flat))
-    starts = np.cumsum([0, *(len(p) for p in premises[:-1])])
-    hit = np.logical_or.reduceat(hits, starts) if flat else np.zeros(0, dtype=bool)
-    return np.asarray(~hit[inverse])
+    """True where no premise state is ``related`` to the consequent state (per pair)."""
+    return _per_pair(rules, lambda p, c: not any(related(s, c) for s in p))
 
 
 def _max_offset(rules: _Columns) -> np.ndarray:

@@ -10,7 +10,7 @@ Harris & Kearney / Fuentes for spatial data). For a rule whose premise lies enti
 the consequent's domain, the consequent alone is rotated against the premise. The
 empirical p-value of a rule's lift is ``(1 + #{shifts: lift_s >= lift}) / (1 + #shifts)``
 (Davison & Hinkley 1997, eq. 4.11), and q-values are Benjamini-Hochberg (1995) over
-every candidate tested (statsmodels).
+every candidate tested (:func:`bh_qvalues`, NumPy; equal to statsmodels' ``fdr_bh``).
 
 All shifts of all rules are computed at once: a count under offset s is a circular
 cross-correlation ``sum_t f[t] g[t+s]`` of a fixed-side series ``f`` and a shifted-side
@@ -63,8 +63,9 @@ def bh_qvalues(pvalues: np.ndarray) -> np.ndarray:
     ok = np.isfinite(p)
     m = int(ok.sum())
     if m:
-        order = np.argsort(p[ok], kind="mergesort")
-        raw = p[ok][order] / (np.arange(1, m + 1) / float(m))
+        finite = p[ok]
+        order = np.argsort(finite, kind="mergesort")
+        raw = finite[order] / (np.arange(1, m + 1) / float(m))
         adjusted = np.empty(m)
         adjusted[order] = np.minimum(np.minimum.accumulate(raw[::-1])[::-1], 1.0)
         q[ok] = adjusted
